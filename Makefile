@@ -1,0 +1,59 @@
+# ledgerbridge — the two commands of the README are `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+
+.PHONY: demo test test-system bench lint format clean help
+
+help:
+	@echo "make demo   install, generate Demo AB, ingest, build, publish and serve the dashboards"
+	@echo "make test   install with test tools (and, as root, chromium) and run the tests"
+	@echo "make bench  run the benchmarks under tests/bench (prints figures; not part of make test)"
+	@echo "make lint   ruff check and format check"
+
+$(VENV)/.created:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ledgerbridge needs Python 3.11 or newer (found %s)" % sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	@touch $@
+
+$(VENV)/.installed: $(VENV)/.created pyproject.toml
+	$(PIP) install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
+	$(PIP) install --quiet -e '.[dev]'
+	@touch $@
+
+demo: $(VENV)/.installed
+	$(VENV)/bin/ledgerbridge demo
+
+# Browser tests drive Debian's chromium (Playwright cannot download browsers offline).
+# As root we install it; otherwise those tests skip and say how to enable them.
+test-system:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+		echo "installing chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	else \
+		echo "note: /usr/bin/chromium is missing and this is not root; browser tests will skip (sudo apt-get install chromium)"; \
+	fi
+
+test: $(VENV)/.installed-dev test-system
+	$(PY) -m pytest
+
+bench: $(VENV)/.installed-dev
+	$(PY) -m pytest tests/bench -s -p no:cacheprovider
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) .ledgerbridge .pytest_cache .ruff_cache tests/artifacts

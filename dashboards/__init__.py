@@ -1,0 +1,1 @@
+"""The Streamlit dashboards, reading the published snapshot (serving.duckdb) only."""

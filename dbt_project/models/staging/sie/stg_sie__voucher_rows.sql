@@ -1,0 +1,34 @@
+-- One row per voucher row, of every kind (TRANS, RTRANS, BTRANS).
+with
+
+source as (
+    select * from {{ source('raw_sie', 'voucher_rows') }}
+),
+
+final as (
+    select
+        -- keys
+        company_id || '|' || cast(fiscal_year_start as {{ dbt.type_string() }})
+            || '|' || voucher_series || '|' || voucher_number as voucher_id,
+        company_id,
+        fiscal_year_start,
+        voucher_series,
+        voucher_number,
+        row_number,
+        row_kind,
+        -- dates
+        transaction_date,
+        -- dimensions
+        account_number,
+        cost_centre as cost_centre_code,
+        project as project_code,
+        objects,
+        -- amounts
+        {{ money('amount') }} as amount,
+        quantity,
+        -- descriptions
+        row_text
+    from source
+)
+
+select * from final

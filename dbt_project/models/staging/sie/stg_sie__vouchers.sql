@@ -1,0 +1,26 @@
+-- One row per voucher.
+with
+
+source as (
+    select * from {{ source('raw_sie', 'vouchers') }}
+),
+
+final as (
+    select
+        -- keys
+        company_id || '|' || cast(fiscal_year_start as {{ dbt.type_string() }})
+            || '|' || voucher_series || '|' || voucher_number as voucher_id,
+        company_id,
+        fiscal_year_start,
+        voucher_series,
+        voucher_number,
+        -- dates
+        voucher_date,
+        registered_on,
+        -- descriptions
+        voucher_text,
+        file_sha256 as source_file_sha256
+    from source
+)
+
+select * from final

@@ -1,0 +1,76 @@
+"""Rows to Arrow tables, with the table hints dlt needs to merge them.
+
+dlt normalises Arrow tables about forty times faster than Python dicts here (1.2 s against 44 s
+for 200,000 voucher rows), so every source accumulates rows and hands dlt Arrow batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import dlt
+import pyarrow as pa
+
+AMOUNT = pa.decimal128(18, 2)
+QUANTITY = pa.decimal128(18, 4)
+BATCH_ROWS = 50_000
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A raw table: its Arrow schema and how loads merge into it.
+
+    ``replace_key`` names the columns whose values identify a complete set (a company's fiscal
+    year of vouchers, a company's full ERP snapshot): a load deletes every existing row with
+    those values before inserting, so rows that disappeared from the source disappear here.
+    Without it, rows are upserted on ``primary_key``.
+    """
+
+    name: str
+    schema: pa.Schema
+    primary_key: tuple[str, ...]
+    replace_key: tuple[str, ...] = ()
+
+    def hints(self) -> dict:
+        # delete-insert on the primary key alone is an upsert; with a merge key it replaces sets.
+        return dlt.mark.make_hints(
+            table_name=self.name,
+            write_disposition={"disposition": "merge", "strategy": "delete-insert"},
+            primary_key=list(self.primary_key),
+            merge_key=list(self.replace_key) if self.replace_key else None,
+        )
+
+    def table(self, rows: Sequence[dict]) -> object:
+        return dlt.mark.with_hints(
+            pa.Table.from_pylist(list(rows), schema=self.schema), self.hints()
+        )
+
+
+def schema(*fields: tuple[str, pa.DataType] | tuple[str, pa.DataType, bool]) -> pa.Schema:
+    """Fields as (name, type) or (name, type, nullable); key columns are declared not null."""
+    return pa.schema([pa.field(f[0], f[1], nullable=f[2] if len(f) > 2 else True) for f in fields])
+
+
+class Batcher:
+    """Collects rows per raw table and yields an Arrow table whenever a batch is full."""
+
+    def __init__(self, *tables: RawTable, batch_rows: int = BATCH_ROWS) -> None:
+        self._tables = {t.name: t for t in tables}
+        self._rows: dict[str, list[dict]] = {t.name: [] for t in tables}
+        self.counts: dict[str, int] = {t.name: 0 for t in tables}
+        self._batch_rows = batch_rows
+
+    def add(self, table: str, row: dict) -> Iterator[object]:
+        rows = self._rows[table]
+        rows.append(row)
+        self.counts[table] += 1
+        if len(rows) >= self._batch_rows:
+            yield self._tables[table].table(rows)
+            rows.clear()
+
+    def flush(self) -> Iterator[object]:
+        for name, rows in self._rows.items():
+            if rows:
+                yield self._tables[name].table(rows)
+                rows.clear()

@@ -1,0 +1,231 @@
+"""Run the configured sources into warehouse.duckdb, one whole file (or export) per load.
+
+Every load happens under the warehouse writer lock. A file that fails its checks is reported
+with the reason and nothing of it lands; the other files still load, and the run as a whole
+fails so that nobody mistakes a partial ingest for a complete one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dlt
+from dlt.pipeline.exceptions import PipelineStepFailed
+
+import ingestion  # noqa: F401  # sets dlt's offline defaults before dlt is imported
+from ingestion.sources import erp_files, sie
+from ledgerbridge.config import Company, Paths, Settings
+from ledgerbridge.errors import (
+    InputNotFoundError,
+    InvalidInputError,
+    LedgerbridgeError,
+    find_user_error,
+)
+from ledgerbridge.state import recorded_run
+from ledgerbridge.warehouse import connect_warehouse, writer_lock
+
+
+@dataclass
+class LoadOutcome:
+    company_id: str
+    source: str  # "sie" | "erp_files"
+    item: str  # the file or folder, as the user named it
+    status: str  # "loaded" | "unchanged" | "failed"
+    rows: dict[str, int] = field(default_factory=dict)
+    error: LedgerbridgeError | None = None
+
+
+@dataclass
+class IngestReport:
+    outcomes: list[LoadOutcome] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[LoadOutcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+    def summary(self) -> dict:
+        return {
+            "loaded": [o.item for o in self.outcomes if o.status == "loaded"],
+            "unchanged": [o.item for o in self.outcomes if o.status == "unchanged"],
+            "failed": {o.item: str(o.error) for o in self.failed},
+            "rows": {
+                f"{o.company_id}:{o.item}": sum(o.rows.values())
+                for o in self.outcomes
+                if o.status == "loaded"
+            },
+        }
+
+
+class IngestFailed(InvalidInputError):
+    code = "ingest-failed"
+
+    def __init__(self, report: IngestReport) -> None:
+        lines = [f"{o.item}: {o.error}" for o in report.failed]
+        super().__init__(
+            f"{len(report.failed)} of {len(report.outcomes)} inputs could not be loaded "
+            "(nothing of them was loaded):\n  " + "\n  ".join(lines),
+            hint="fix the inputs named above and run `ledgerbridge ingest` again; what loaded "
+            "stays loaded and is not loaded twice",
+        )
+        self.report = report
+
+
+Progress = Callable[[str], None]
+
+
+def ingest(
+    paths: Paths,
+    settings: Settings,
+    *,
+    company_ids: list[str] | None = None,
+    progress: Progress | None = None,
+    command: str = "ledgerbridge ingest",
+) -> IngestReport:
+    companies = (
+        [settings.company(c) for c in company_ids] if company_ids else list(settings.companies)
+    )
+    report = IngestReport()
+    say = progress or (lambda _message: None)
+    with writer_lock(paths, command), recorded_run(paths, "ingest") as run:
+        for company in companies:
+            if company.sie is not None:
+                report.outcomes += _ingest_sie(paths, company, company.sie.folder, say)
+            if company.erp_files is not None:
+                report.outcomes.append(_ingest_erp(paths, company, company.erp_files.folder, say))
+        run.summary.update(report.summary())
+        if report.failed:
+            raise IngestFailed(report)
+    return report
+
+
+def _pipeline(paths: Paths, dataset: str) -> dlt.Pipeline:
+    return dlt.pipeline(
+        pipeline_name=f"ledgerbridge_{dataset}",
+        destination=dlt.destinations.duckdb(credentials=str(paths.warehouse)),
+        dataset_name=dataset,
+        pipelines_dir=str(paths.dlt_pipelines),
+    )
+
+
+def _known(paths: Paths, sql: str, params: list) -> set[str]:
+    """Identifiers already loaded (file checksums), or nothing if the table does not exist."""
+    if not paths.warehouse.exists():
+        return set()
+    con = connect_warehouse(paths)
+    try:
+        return {row[0] for row in con.execute(sql, params).fetchall()}
+    except Exception as exc:  # the raw table does not exist before the first load
+        if "does not exist" in str(exc):
+            return set()
+        raise
+    finally:
+        con.close()
+
+
+def _run(paths: Paths, dataset: str, name: str, rows: Callable[[], Iterator[object]]) -> None:
+    resource = dlt.resource(rows, name=name)
+    try:
+        _pipeline(paths, dataset).run(resource())
+    except PipelineStepFailed as exc:
+        user_error = find_user_error(exc)
+        if user_error is not None:
+            raise user_error from None
+        raise
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _ingest_sie(paths: Paths, company: Company, folder: Path, say: Progress) -> list[LoadOutcome]:
+    if not folder.is_dir():
+        error = InputNotFoundError(
+            f"the SIE folder of company '{company.id}' does not exist: {folder}",
+            hint="create it and put the accounting program's SIE 4E exports there, or fix "
+            "sources.sie.folder in ledgerbridge.toml",
+        )
+        return [LoadOutcome(company.id, "sie", _display(folder), "failed", error=error)]
+    files = sie.find_sie_files(folder)
+    if not files:
+        say(f"{company.id}: no SIE files in {_display(folder)}")
+        return []
+    known = _known(
+        paths, "select file_sha256 from raw_sie.files where company_id = ?", [company.id]
+    )
+    outcomes = []
+    for path in files:
+        display = _display(path)
+        ref = sie.SieFileRef(path, sie.file_sha256(path))
+        if ref.sha256 in known:
+            say(f"{company.id}: {path.name} already loaded")
+            outcomes.append(LoadOutcome(company.id, "sie", display, "unchanged"))
+            continue
+        say(f"{company.id}: loading {path.name}")
+        try:
+            _run(
+                paths,
+                sie.DATASET,
+                "sie_file",
+                lambda ref=ref, display=display: sie.sie_file_rows(ref, company, display),
+            )
+        except LedgerbridgeError as exc:
+            outcomes.append(LoadOutcome(company.id, "sie", display, "failed", error=exc))
+            continue
+        outcomes.append(
+            LoadOutcome(
+                company.id, "sie", display, "loaded", rows=_sie_counts(paths, ref.sha256, company)
+            )
+        )
+    return outcomes
+
+
+def _sie_counts(paths: Paths, sha256: str, company: Company) -> dict[str, int]:
+    con = connect_warehouse(paths)
+    try:
+        vouchers, rows = con.execute(
+            "select vouchers, voucher_rows from raw_sie.files "
+            "where company_id = ? and file_sha256 = ?",
+            [company.id, sha256],
+        ).fetchone()
+    finally:
+        con.close()
+    return {"vouchers": vouchers, "voucher_rows": rows}
+
+
+def _ingest_erp(paths: Paths, company: Company, folder: Path, say: Progress) -> LoadOutcome:
+    display = _display(folder)
+    if not folder.is_dir():
+        error = InputNotFoundError(
+            f"the ERP export folder of company '{company.id}' does not exist: {folder}",
+            hint="fix sources.erp_files.folder in ledgerbridge.toml",
+        )
+        return LoadOutcome(company.id, "erp_files", display, "failed", error=error)
+    try:
+        manifest = erp_files.read_manifest(folder, company)
+    except LedgerbridgeError as exc:
+        return LoadOutcome(company.id, "erp_files", display, "failed", error=exc)
+    known = _known(
+        paths,
+        "select manifest_sha256 from raw_erp_files.exports where company_id = ?",
+        [company.id],
+    )
+    if manifest.sha256 in known:
+        say(f"{company.id}: ERP export in {display} already loaded")
+        return LoadOutcome(company.id, "erp_files", display, "unchanged")
+    say(f"{company.id}: loading the ERP export in {display}")
+    counts = {name: int(body.get("records", 0)) for name, body in manifest.entities.items()}
+
+    def rows() -> Iterator[object]:
+        yield from erp_files.export_rows(folder, manifest, company, Path.cwd())
+        yield erp_files.export_record(manifest, company, counts)
+
+    try:
+        _run(paths, erp_files.DATASET, "erp_export", rows)
+    except LedgerbridgeError as exc:
+        return LoadOutcome(company.id, "erp_files", display, "failed", error=exc)
+    return LoadOutcome(company.id, "erp_files", display, "loaded", rows=counts)

@@ -1,0 +1,1 @@
+"""One module per source system; each yields Arrow tables with dlt table hints."""

@@ -1,0 +1,150 @@
+"""Build the warehouse models with dbt, as a subprocess under the writer lock.
+
+dbt runs in its own process so that it is the only one holding warehouse.duckdb open while it
+writes; we read its JSON log lines to show progress and to report failures in a few lines.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ledgerbridge.config import DBT_PROJECT_DIR, Paths
+from ledgerbridge.errors import BuildError, NotReadyError
+from ledgerbridge.state import recorded_run
+from ledgerbridge.warehouse import writer_lock
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_DBT = "from dbt.cli.main import cli; cli()"
+
+
+@dataclass
+class BuildResult:
+    nodes: int = 0
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+
+Progress = Callable[[int, int, str], None]
+
+
+def dbt_environment(paths: Paths) -> dict[str, str]:
+    """The environment dbt needs: where the warehouse is, where its own files go, no telemetry."""
+    env = dict(os.environ)
+    env.update(
+        LEDGERBRIDGE_WAREHOUSE=str(paths.warehouse),
+        DBT_PROFILES_DIR=str(DBT_PROJECT_DIR),
+        DBT_PROJECT_DIR=str(DBT_PROJECT_DIR),
+        DBT_LOG_PATH=str(paths.logs / "dbt"),
+        DBT_TARGET_PATH=str(paths.dbt_target),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+    )
+    return env
+
+
+def run_dbt(paths: Paths, args: list[str], progress: Progress | None = None) -> BuildResult:
+    """Run a dbt command and digest its JSON log. Does not take the lock: callers do."""
+    command = [sys.executable, "-c", _DBT, *args, "--log-format", "json"]
+    result = BuildResult()
+    done = 0
+    raw_errors: list[str] = []
+    process = subprocess.Popen(
+        command,
+        cwd=DBT_PROJECT_DIR,
+        env=dbt_environment(paths),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        try:
+            event = json.loads(line)
+        except ValueError:
+            if line.strip():
+                raw_errors.append(_ANSI.sub("", line.rstrip()))
+            continue
+        info, data = event.get("info", {}), event.get("data", {})
+        name = info.get("name", "")
+        if name == "ConcurrencyLine":
+            result.nodes = int(data.get("node_count", 0))
+        elif name.endswith("Result") or name == "SkippingDetails":
+            done += 1
+            if progress:
+                node = data.get("node_info", {}).get("node_name", "")
+                progress(done, max(result.nodes, done), node)
+        elif name == "StatsLine":
+            stats = data.get("stats", {})
+            result.passed = int(stats.get("pass", 0)) + int(stats.get("noop", 0))
+            result.failed = int(stats.get("error", 0)) + int(stats.get("fail", 0))
+            result.skipped = int(stats.get("skip", 0))
+            result.nodes = int(stats.get("total", result.nodes))
+        elif name == "FinishedRunningStats":
+            result.seconds = float(data.get("execution_time", 0.0))
+        if info.get("level") == "error":
+            message = _ANSI.sub("", info.get("msg", "")).strip()
+            if message and message not in result.errors:
+                result.errors.append(message)
+    process.wait()
+    if process.returncode != 0 and not result.errors:
+        result.errors = raw_errors[-20:] or [f"dbt exited with code {process.returncode}"]
+    if process.returncode != 0:
+        result.failed = max(result.failed, 1)
+    return result
+
+
+def build(
+    paths: Paths,
+    *,
+    select: str | None = None,
+    progress: Progress | None = None,
+    command: str = "ledgerbridge build",
+) -> BuildResult:
+    """``dbt build``: seeds, models and every test, under the writer lock."""
+    with writer_lock(paths, command), recorded_run(paths, "build") as run:
+        if not paths.warehouse.exists():
+            raise NotReadyError(
+                f"no warehouse at {paths.warehouse}", hint="run `ledgerbridge ingest` first"
+            )
+        args = ["build"]
+        if select:
+            args += ["--select", select]
+        result = run_dbt(paths, args, progress)
+        run.summary.update(
+            nodes=result.nodes,
+            passed=result.passed,
+            failed=result.failed,
+            seconds=round(result.seconds, 2),
+        )
+        if result.failed:
+            log = Path(paths.logs / "dbt" / "dbt.log")
+            raise BuildError(
+                f"dbt build failed ({result.failed} of {result.nodes} nodes):\n  "
+                + "\n  ".join(_summarise(result.errors)),
+                hint=f"the marts were not published; dbt's full log is in {log}",
+            )
+    return result
+
+
+def _summarise(errors: list[str]) -> list[str]:
+    """dbt repeats each failure (once as it happens, once in the summary); keep the summary."""
+    lines: list[str] = []
+    for message in errors:
+        first = message.splitlines()[0] if message else ""
+        if (
+            first.startswith(
+                ("Failure in", "Error in", "Runtime Error", "Database Error", "Compilation Error")
+            )
+            or not lines
+        ):
+            lines.append(" ".join(message.split())[:400])
+    return lines[:15]

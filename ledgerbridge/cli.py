@@ -1,0 +1,333 @@
+"""The ``ledgerbridge`` command.
+
+Errors a user can act on (``LedgerbridgeError``) print as one line with a hint and exit 1;
+anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from ledgerbridge.config import DASHBOARD_APP, HOME_ENV, Paths, Settings, load_settings
+from ledgerbridge.errors import ConfigError, LedgerbridgeError
+
+app = typer.Typer(
+    name="ledgerbridge",
+    help="Connect an ERP with a Swedish accounting system, both ways, through a DuckDB warehouse.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+sandbox_app = typer.Typer(help="The practice world: the demo company's data.", no_args_is_help=True)
+app.add_typer(sandbox_app, name="sandbox")
+
+console = Console()
+err_console = Console(stderr=True)
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="ledgerbridge.toml to use (default: ./ledgerbridge.toml, "
+        "then $LEDGERBRIDGE_HOME/ledgerbridge.toml)",
+    ),
+]
+
+
+def main() -> None:
+    try:
+        app()
+    except LedgerbridgeError as exc:
+        err_console.print(
+            f"[bold red]error\\[{exc.code}][/]: {escape(exc.message)}", highlight=False
+        )
+        if exc.hint:
+            err_console.print(f"[dim]hint:[/] {escape(exc.hint)}", highlight=False)
+        sys.exit(exc.exit_code)
+
+
+def _paths() -> Paths:
+    return Paths.from_env().ensure()
+
+
+@contextlib.contextmanager
+def _progress() -> Iterator[Progress]:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=False,
+    ) as progress:
+        yield progress
+
+
+# -- steps --------------------------------------------------------------------------------
+def _ingest(paths: Paths, settings: Settings, command: str) -> None:
+    from ingestion.pipeline import ingest
+
+    with _progress() as progress:
+        task = progress.add_task("ingest", total=None)
+
+        def say(message: str) -> None:
+            progress.update(task, description=f"ingest: {message}")
+
+        report = ingest(paths, settings, progress=say, command=command)
+        progress.update(task, description="ingest: done", total=1, completed=1)
+    loaded = [o for o in report.outcomes if o.status == "loaded"]
+    unchanged = [o for o in report.outcomes if o.status == "unchanged"]
+    for outcome in loaded:
+        if len(outcome.rows) > 3:
+            rows = f"{sum(outcome.rows.values()):,} records in {len(outcome.rows)} entities"
+        else:
+            rows = ", ".join(f"{v:,} {k}" for k, v in outcome.rows.items() if v)
+        console.print(f"  loaded    {outcome.item}  [dim]{rows}[/]", highlight=False)
+    for outcome in unchanged:
+        console.print(f"  unchanged {outcome.item}  [dim](already loaded)[/]", highlight=False)
+
+
+def _build(paths: Paths, command: str) -> None:
+    from ledgerbridge.build import build
+
+    with _progress() as progress:
+        task = progress.add_task("dbt build", total=None)
+
+        def on_node(done: int, total: int, node: str) -> None:
+            progress.update(task, total=total, completed=done, description=f"dbt build: {node}")
+
+        result = build(paths, progress=on_node, command=command)
+        progress.update(task, description="dbt build: done")
+    console.print(
+        f"  built     {result.passed} of {result.nodes} nodes passed in {result.seconds:.1f} s"
+    )
+
+
+def _publish(paths: Paths, command: str) -> None:
+    from ledgerbridge.warehouse import publish
+
+    with _progress() as progress:
+        task = progress.add_task("publish", total=None)
+
+        def on_table(table: str, index: int, total: int) -> None:
+            progress.update(task, total=total, completed=index, description=f"publish: {table}")
+
+        result = publish(paths, command=command, on_table=on_table)
+    console.print(f"  published {len(result.tables)} tables to {result.path}", highlight=False)
+
+
+# -- commands -----------------------------------------------------------------------------
+@app.command()
+def ingest(config: ConfigOption = None) -> None:
+    """Load every configured source (SIE folders, ERP exports) into warehouse.duckdb."""
+    paths = _paths()
+    _ingest(paths, load_settings(paths, config), "ledgerbridge ingest")
+
+
+@app.command()
+def build() -> None:
+    """Build and test the dbt models (staging → marts) in warehouse.duckdb."""
+    _build(_paths(), "ledgerbridge build")
+
+
+@app.command()
+def publish() -> None:
+    """Copy the marts to serving.duckdb (new file, atomic rename) for the dashboards."""
+    _publish(_paths(), "ledgerbridge publish")
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(help="Port for the dashboards.")] = 8501,
+    address: Annotated[
+        str,
+        typer.Option(help="Address to listen on; 0.0.0.0 exposes the dashboards to your network."),
+    ] = "localhost",
+) -> None:
+    """Serve the dashboards (Streamlit) on the published snapshot."""
+    _serve(_paths(), port, address)
+
+
+def _serve(paths: Paths, port: int, address: str) -> None:
+    _check_port_free(address, port)
+    host = "localhost" if address in ("localhost", "127.0.0.1", "0.0.0.0") else address
+    url = f"http://{host}:{port}"
+    console.print(f"[bold green]Dashboards:[/] {url}  [dim](Ctrl-C stops)[/]", highlight=False)
+    env = dict(os.environ, **{HOME_ENV: str(paths.home)})
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(DASHBOARD_APP),
+        "--server.port",
+        str(port),
+        "--server.address",
+        address,
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--client.toolbarMode",
+        "minimal",
+    ]
+    with contextlib.suppress(KeyboardInterrupt):
+        subprocess.call(command, env=env)
+
+
+def _check_port_free(address: str, port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1" if address == "localhost" else address, port))
+        except OSError:
+            raise LedgerbridgeError(
+                f"port {port} on {address} is already in use (are the dashboards already running?)",
+                hint="open the running dashboards, stop them, or pick another port with --port",
+            ) from None
+
+
+@app.command()
+def demo(
+    seed: Annotated[
+        int, typer.Option(help="Seed of the demo company: the same seed gives the same files.")
+    ] = 42,
+    scale: Annotated[
+        int, typer.Option(help="Target number of general-ledger rows over the two years.")
+    ] = 6000,
+    broken_year: Annotated[
+        bool, typer.Option("--broken-year", help="Fiscal years July–June.")
+    ] = False,
+    serve_: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the dashboards at the end.")
+    ] = True,
+    port: Annotated[int, typer.Option(help="Port for the dashboards.")] = 8501,
+) -> None:
+    """Generate Demo AB, ingest it, build, publish and serve the dashboards."""
+    from ledgerbridge.demo import run_demo
+
+    paths = _paths()
+    if serve_:
+        _check_port_free("localhost", port)
+    with _progress() as progress:
+        task = progress.add_task("generate Demo AB", total=None)
+
+        def on_day(day: int, total: int) -> None:
+            progress.update(task, total=total, completed=day)
+
+        with run_demo(
+            paths, seed=seed, scale=scale, broken_year=broken_year, on_day=on_day
+        ) as session:
+            progress.update(task, description="generate Demo AB: done")
+            progress.stop()
+            result = session.generated
+            console.print(
+                f"  generated {result.gl_rows:,} GL rows in {result.vouchers:,} vouchers, "
+                f"{sum(result.erp_records.values()):,} ERP records, "
+                f"{len(result.ground_truth)} planted discrepancies → {paths.demo}",
+                highlight=False,
+            )
+            _ingest(paths, session.settings, "ledgerbridge demo")
+            _build(paths, "ledgerbridge demo")
+            _publish(paths, "ledgerbridge demo")
+    console.print(
+        f"\n[bold]Demo AB is ready.[/] The planted discrepancies are listed in "
+        f"{result.ground_truth_file}.",
+        highlight=False,
+    )
+    if serve_:
+        _serve(paths, port, "localhost")
+    else:
+        console.print("Serve the dashboards with: [bold]ledgerbridge serve[/]")
+
+
+@app.command()
+def status() -> None:
+    """What is loaded, when, how many rows, and the last build and publish."""
+    from ledgerbridge.status import collect_status
+
+    paths = _paths()
+    report = collect_status(paths)
+    console.print(f"[bold]Home[/] {paths.home}", highlight=False)
+    if report.lock_holder:
+        console.print(f"[yellow]Being written by {report.lock_holder}[/]", highlight=False)
+    runs = Table("step", "status", "started (UTC)", "finished", "summary", title="Last runs")
+    for run in report.runs:
+        runs.add_row(run.step, run.status, run.started_at, run.finished_at or "", run.brief)
+    console.print(runs if report.runs else "No runs yet: try `ledgerbridge demo`.")
+    if report.raw_tables:
+        raw = Table("dataset", "table", "rows", title="Loaded (warehouse.duckdb)")
+        for dataset, table, rows in report.raw_tables:
+            raw.add_row(dataset, table, f"{rows:,}")
+        console.print(raw)
+    if report.sources:
+        files = Table("company", "source", "item", "loaded at (UTC)", title="Sources")
+        for row in report.sources:
+            files.add_row(*row)
+        console.print(files)
+    if report.published_at:
+        pub = Table("table", "rows", title=f"Published {report.published_at} (serving.duckdb)")
+        for table, rows in report.published_tables:
+            pub.add_row(table, f"{rows:,}")
+        console.print(pub)
+    else:
+        console.print("Nothing published yet.")
+
+
+@sandbox_app.command("generate")
+def sandbox_generate(
+    out: Annotated[Path, typer.Option(help="Folder to write into.")],
+    seed: Annotated[int, typer.Option(help="Seed: the same seed gives byte-identical files.")] = 42,
+    scale: Annotated[
+        int, typer.Option(help="Target number of general-ledger rows over the two years.")
+    ] = 6000,
+    broken_year: Annotated[
+        bool, typer.Option("--broken-year", help="Fiscal years July–June.")
+    ] = False,
+    first_year: Annotated[
+        int, typer.Option(help="Calendar year the first fiscal year starts in.")
+    ] = 2024,
+) -> None:
+    """Write Demo AB's SIE 4E files, ERP export and ground truth to a folder."""
+    from sandbox.demo_company import DemoOptions, generate
+
+    options = DemoOptions(seed=seed, scale=scale, broken_year=broken_year, first_year=first_year)
+    try:
+        with _progress() as progress:
+            task = progress.add_task("generate Demo AB", total=None)
+            result = generate(
+                options, out, progress=lambda d, t: progress.update(task, total=t, completed=d)
+            )
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    console.print(
+        f"{result.gl_rows:,} GL rows, {result.vouchers:,} vouchers, "
+        f"{sum(result.erp_records.values()):,} ERP records, "
+        f"{len(result.ground_truth)} planted discrepancies → {out}",
+        highlight=False,
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,211 @@
+"""Where things live and what the company told us: runtime paths and ``ledgerbridge.toml``.
+
+Runtime state sits under one folder, ``$LEDGERBRIDGE_HOME`` (default ``.ledgerbridge/`` in the
+working directory). The configuration file names the companies and, per company, where its data
+comes from. Secrets never go in the file: they come from environment variables.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ledgerbridge.errors import ConfigError
+
+HOME_ENV = "LEDGERBRIDGE_HOME"
+CONFIG_ENV = "LEDGERBRIDGE_CONFIG"
+CONFIG_FILENAME = "ledgerbridge.toml"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = Path(os.environ.get("LEDGERBRIDGE_DBT_PROJECT", REPO_ROOT / "dbt_project"))
+DASHBOARD_APP = REPO_ROOT / "dashboards" / "app.py"
+
+_COMPANY_ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Every runtime file, derived from the home folder so there is one place to change it."""
+
+    home: Path
+
+    @classmethod
+    def from_env(cls) -> Paths:
+        return cls(Path(os.environ.get(HOME_ENV, ".ledgerbridge")).resolve())
+
+    @property
+    def warehouse(self) -> Path:
+        return self.home / "warehouse.duckdb"
+
+    @property
+    def serving(self) -> Path:
+        return self.home / "serving.duckdb"
+
+    @property
+    def state(self) -> Path:
+        return self.home / "state.sqlite"
+
+    @property
+    def writer_lock(self) -> Path:
+        return self.home / "writer.lock"
+
+    @property
+    def demo(self) -> Path:
+        return self.home / "demo"
+
+    @property
+    def sandbox(self) -> Path:
+        return self.home / "sandbox"
+
+    @property
+    def outbox(self) -> Path:
+        return self.home / "outbox"
+
+    @property
+    def logs(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def dlt_pipelines(self) -> Path:
+        return self.home / "dlt"
+
+    @property
+    def dbt_target(self) -> Path:
+        return self.home / "dbt" / "target"
+
+    @property
+    def config_file(self) -> Path:
+        return self.home / CONFIG_FILENAME
+
+    def ensure(self) -> Paths:
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.logs.mkdir(exist_ok=True)
+        return self
+
+
+@dataclass(frozen=True)
+class SieSource:
+    """A folder of SIE 4E exports from the company's accounting program."""
+
+    folder: Path
+
+
+@dataclass(frozen=True)
+class ErpFilesSource:
+    """A folder with an ERP export in ledgerbridge's JSON Lines format (manifest + *.jsonl)."""
+
+    folder: Path
+
+
+@dataclass(frozen=True)
+class Company:
+    id: str
+    name: str
+    orgnr: str | None = None
+    sie: SieSource | None = None
+    erp_files: ErpFilesSource | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    source_file: Path
+    companies: tuple[Company, ...] = field(default_factory=tuple)
+    demo: bool = False
+
+    def company(self, company_id: str) -> Company:
+        for company in self.companies:
+            if company.id == company_id:
+                return company
+        known = ", ".join(c.id for c in self.companies) or "none"
+        raise ConfigError(
+            f"{self.source_file}: no company '{company_id}' (configured: {known})",
+        )
+
+
+def find_config_file(paths: Paths, explicit: Path | None = None) -> Path:
+    """The configuration file to use: --config, $LEDGERBRIDGE_CONFIG, ./ledgerbridge.toml, then
+    $LEDGERBRIDGE_HOME/ledgerbridge.toml (where ``ledgerbridge demo`` writes the demo's)."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(f"configuration file {explicit} does not exist")
+        return explicit.resolve()
+    if os.environ.get(CONFIG_ENV):
+        candidate = Path(os.environ[CONFIG_ENV])
+        if not candidate.is_file():
+            raise ConfigError(f"{CONFIG_ENV} points to {candidate}, which does not exist")
+        return candidate.resolve()
+    for candidate in (Path.cwd() / CONFIG_FILENAME, paths.config_file):
+        if candidate.is_file():
+            return candidate.resolve()
+    raise ConfigError(
+        f"no {CONFIG_FILENAME} found (looked in {Path.cwd()} and {paths.home})",
+        hint="run `ledgerbridge demo` to try the demo company, or copy "
+        "ledgerbridge.example.toml to ledgerbridge.toml and describe your company (see README)",
+    )
+
+
+def load_settings(paths: Paths, explicit: Path | None = None) -> Settings:
+    path = find_config_file(paths, explicit)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    return parse_settings(raw, path)
+
+
+def parse_settings(raw: dict, path: Path) -> Settings:
+    base = path.parent
+    companies_raw = raw.get("companies")
+    if not isinstance(companies_raw, dict) or not companies_raw:
+        raise ConfigError(
+            f"{path}: no companies configured; expected a [companies.<id>] table",
+            hint="see ledgerbridge.example.toml",
+        )
+    companies = []
+    for company_id, body in companies_raw.items():
+        where = f"{path}: [companies.{company_id}]"
+        if not _COMPANY_ID.match(company_id):
+            raise ConfigError(
+                f"{where}: company id must be lower-case letters, digits and _ "
+                "(it becomes part of every row's key)",
+            )
+        if not isinstance(body, dict):
+            raise ConfigError(f"{where}: expected a table")
+        name = body.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigError(f"{where}: 'name' is required (the company's legal name)")
+        sources = body.get("sources", {})
+        if not isinstance(sources, dict):
+            raise ConfigError(f"{where}.sources: expected a table")
+        unknown = set(sources) - {"sie", "erp_files"}
+        if unknown:
+            raise ConfigError(
+                f"{where}.sources: unknown source type(s) {', '.join(sorted(unknown))}; "
+                "known: sie, erp_files",
+            )
+        companies.append(
+            Company(
+                id=company_id,
+                name=name.strip(),
+                orgnr=body.get("orgnr"),
+                sie=SieSource(_folder(sources, "sie", base, where)) if "sie" in sources else None,
+                erp_files=(
+                    ErpFilesSource(_folder(sources, "erp_files", base, where))
+                    if "erp_files" in sources
+                    else None
+                ),
+            )
+        )
+    return Settings(source_file=path, companies=tuple(companies), demo=bool(raw.get("demo", False)))
+
+
+def _folder(sources: dict, kind: str, base: Path, where: str) -> Path:
+    body = sources[kind]
+    if not isinstance(body, dict) or not isinstance(body.get("folder"), str):
+        raise ConfigError(f"{where}.sources.{kind}: 'folder' is required (a path)")
+    folder = Path(os.path.expandvars(body["folder"])).expanduser()
+    return folder if folder.is_absolute() else (base / folder).resolve()

@@ -1,0 +1,113 @@
+"""What ``ledgerbridge status`` shows: runs, loaded sources and row counts, the published snapshot.
+
+It never waits for or disturbs a writer: the warehouse is read only when the writer lock is
+free (taken for the moment of reading), otherwise the run history says what is known.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import duckdb
+
+from ledgerbridge import state
+from ledgerbridge.config import Paths
+from ledgerbridge.errors import LockHeldError
+from ledgerbridge.warehouse import (
+    PUBLISH_INFO_TABLE,
+    connect_warehouse,
+    read_lock_holder,
+    writer_lock,
+)
+
+RAW_SCHEMAS = ("raw_sie", "raw_erp_files")
+
+
+@dataclass(frozen=True)
+class RunLine:
+    step: str
+    status: str
+    started_at: str
+    finished_at: str | None
+    brief: str
+
+
+@dataclass
+class StatusReport:
+    runs: list[RunLine] = field(default_factory=list)
+    raw_tables: list[tuple[str, str, int]] = field(default_factory=list)
+    sources: list[tuple[str, str, str, str]] = field(default_factory=list)
+    published_at: str | None = None
+    published_tables: list[tuple[str, int]] = field(default_factory=list)
+    lock_holder: str | None = None
+
+
+def _brief(run: state.RunRow) -> str:
+    s = run.summary
+    if run.status == "failed":
+        return "failed: " + str(s.get("error", ""))[:120].replace("\n", " ")
+    if run.step == "ingest":
+        return f"{len(s.get('loaded', []))} loaded, {len(s.get('unchanged', []))} unchanged"
+    if run.step == "build":
+        return f"{s.get('passed', 0)}/{s.get('nodes', 0)} nodes passed in {s.get('seconds', 0)} s"
+    if run.step == "publish":
+        return f"{len(s.get('tables', {}))} tables"
+    return ""
+
+
+def collect_status(paths: Paths) -> StatusReport:
+    report = StatusReport()
+    for run in state.last_runs(paths).values():
+        report.runs.append(
+            RunLine(run.step, run.status, run.started_at, run.finished_at, _brief(run))
+        )
+    if paths.warehouse.exists():
+        try:
+            with writer_lock(paths, "ledgerbridge status"):
+                _read_warehouse(paths, report)
+        except LockHeldError:
+            holder = read_lock_holder(paths)
+            report.lock_holder = holder.describe() if holder else "another process"
+    if paths.serving.exists():
+        con = duckdb.connect(str(paths.serving), read_only=True)
+        try:
+            published_at, tables = con.execute(
+                f"select cast(published_at as varchar), tables from {PUBLISH_INFO_TABLE}"
+            ).fetchone()
+            report.published_at = published_at
+            report.published_tables = sorted(json.loads(tables).items())
+        finally:
+            con.close()
+    return report
+
+
+def _read_warehouse(paths: Paths, report: StatusReport) -> None:
+    con = connect_warehouse(paths, read_only=True)
+    try:
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema in (select unnest(?)) "
+            "and table_name not like '\\_dlt%' escape '\\' order by 1, 2",
+            [list(RAW_SCHEMAS)],
+        ).fetchall()
+        for schema, table in tables:
+            rows = con.execute(f'select count(*) from {schema}."{table}"').fetchone()[0]
+            report.raw_tables.append((schema, table, rows))
+        names = {(s, t) for s, t, _ in report.raw_tables}
+        if ("raw_sie", "files") in names:
+            for company, name, loaded in con.execute(
+                "select company_id, file_name, cast(loaded_at as varchar) from raw_sie.files "
+                "order by company_id, file_name"
+            ).fetchall():
+                report.sources.append((company, "sie", name, loaded[:19]))
+        if ("raw_erp_files", "exports") in names:
+            for company, system, exported, loaded in con.execute(
+                "select company_id, system, exported_at, cast(loaded_at as varchar) "
+                "from raw_erp_files.exports order by loaded_at"
+            ).fetchall():
+                report.sources.append(
+                    (company, "erp_files", f"{system} export of {exported}", loaded[:19])
+                )
+    finally:
+        con.close()

@@ -1,0 +1,209 @@
+"""The warehouse files: the writer lock, connections, and publishing the serving snapshot.
+
+DuckDB lets one process write a database file, and even a read-only connection from another
+process blocks that writer. So every write (dlt load, dbt build, publish) happens under one file
+lock, and the dashboards never open ``warehouse.duckdb``: they read ``serving.duckdb``, a copy of
+the marts that ``publish`` writes to a new file and renames into place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from ledgerbridge.config import Paths
+from ledgerbridge.errors import LockHeldError, NotReadyError
+from ledgerbridge.state import recorded_run
+
+#: Schemas whose tables are copied to serving.duckdb: what dashboards and syncs may read.
+PUBLISHED_SCHEMAS = ("marts",)
+PUBLISH_INFO_TABLE = "_ledgerbridge_publish"
+
+_local = threading.local()
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    pid: int
+    command: str
+    host: str
+    since: str
+
+    def describe(self) -> str:
+        return f"pid {self.pid} on {self.host} (`{self.command}`, since {self.since})"
+
+
+def read_lock_holder(paths: Paths) -> LockHolder | None:
+    try:
+        raw = json.loads(paths.writer_lock.read_text(encoding="utf-8") or "{}")
+        return LockHolder(raw["pid"], raw["command"], raw["host"], raw["since"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+@contextlib.contextmanager
+def writer_lock(paths: Paths, command: str, *, wait_seconds: float = 0.0) -> Iterator[None]:
+    """Hold the single-writer lock for ``paths.home``.
+
+    Re-entrant within a process, so ``demo`` can hold it across ingest, build and publish while
+    each step also asks for it. ``flock`` is released by the kernel when the process dies, so a
+    crash never leaves a stale lock behind; the JSON inside only says who holds it.
+    """
+    held: dict[Path, tuple[int, int]] = getattr(_local, "held", {})
+    _local.held = held
+    key = paths.writer_lock
+    if key in held:
+        fd, depth = held[key]
+        held[key] = (fd, depth + 1)
+        try:
+            yield
+        finally:
+            fd, depth = held[key]
+            held[key] = (fd, depth - 1)
+        return
+
+    paths.ensure()
+    fd = os.open(key, os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                os.close(fd)
+                holder = read_lock_holder(paths)
+                who = holder.describe() if holder else "another process"
+                raise LockHeldError(
+                    f"the warehouse in {paths.home} is being written by {who}",
+                    hint="wait for it to finish, or stop that process; only one ledgerbridge "
+                    "command may write at a time",
+                ) from None
+            time.sleep(0.2)
+    try:
+        info = {
+            "pid": os.getpid(),
+            "command": command,
+            "host": socket.gethostname(),
+            "since": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(info).encode(), 0)
+        held[key] = (fd, 1)
+        yield
+    finally:
+        held.pop(key, None)
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def holds_writer_lock(paths: Paths) -> bool:
+    return paths.writer_lock in getattr(_local, "held", {})
+
+
+def connect_warehouse(paths: Paths, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A connection to warehouse.duckdb. Writing requires the writer lock."""
+    if not read_only and not holds_writer_lock(paths):
+        raise RuntimeError("write connection to the warehouse without holding the writer lock")
+    if read_only and not paths.warehouse.exists():
+        raise NotReadyError(
+            f"no warehouse yet at {paths.warehouse}", hint="run `ledgerbridge ingest` first"
+        )
+    return duckdb.connect(str(paths.warehouse), read_only=read_only)
+
+
+def connect_serving(paths: Paths) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the published snapshot; open one per query, never cache it."""
+    if not paths.serving.exists():
+        raise NotReadyError(
+            f"nothing published yet at {paths.serving}",
+            hint="run `ledgerbridge demo`, or `ledgerbridge build` then `ledgerbridge publish`",
+        )
+    return duckdb.connect(str(paths.serving), read_only=True)
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    path: Path
+    tables: dict[str, int]
+    published_at: datetime
+
+
+def publish(
+    paths: Paths,
+    *,
+    command: str = "ledgerbridge publish",
+    on_table: Callable[[str, int, int], None] | None = None,
+) -> PublishResult:
+    """Copy every published mart into a new serving file and swap it in atomically.
+
+    Readers that have the old file open keep reading it (the rename does not touch their inode);
+    the next query opens the new one.
+    """
+    with writer_lock(paths, command), recorded_run(paths, "publish") as run:
+        if not paths.warehouse.exists():
+            raise NotReadyError(
+                f"no warehouse at {paths.warehouse}", hint="run `ledgerbridge ingest` first"
+            )
+        tmp = paths.serving.with_name(f".serving.{os.getpid()}.duckdb.tmp")
+        tmp.unlink(missing_ok=True)
+        published_at = datetime.now(UTC)
+        counts: dict[str, int] = {}
+        try:
+            con = duckdb.connect(str(tmp))
+            try:
+                con.execute(f"attach '{_sql_path(paths.warehouse)}' as wh (read_only)")
+                tables = [
+                    row[0]
+                    for row in con.execute(
+                        "select table_name from duckdb_tables() where database_name = 'wh' "
+                        "and schema_name in (select unnest(?)) order by table_name",
+                        [list(PUBLISHED_SCHEMAS)],
+                    ).fetchall()
+                ]
+                if not tables:
+                    raise NotReadyError(
+                        "the warehouse has no marts to publish",
+                        hint="run `ledgerbridge build` first",
+                    )
+                for index, table in enumerate(tables, start=1):
+                    con.execute(f'create table main."{table}" as select * from wh.marts."{table}"')
+                    counts[table] = con.execute(f'select count(*) from main."{table}"').fetchone()[
+                        0
+                    ]
+                    if on_table:
+                        on_table(table, index, len(tables))
+                con.execute(
+                    f"create table {PUBLISH_INFO_TABLE} as "
+                    "select ?::timestamptz as published_at, ? as tables",
+                    [published_at, json.dumps(counts)],
+                )
+                con.execute("detach wh")
+                con.execute("checkpoint")
+            finally:
+                con.close()
+            with open(tmp, "rb") as handle:
+                os.fsync(handle.fileno())
+            os.replace(tmp, paths.serving)
+            run.summary["tables"] = counts
+        finally:
+            tmp.unlink(missing_ok=True)
+            tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+        return PublishResult(paths.serving, counts, published_at)
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")

@@ -1,0 +1,1 @@
+"""The practice world: a demo company, and (later) local stand-ins for the systems we connect."""

@@ -1,0 +1,61 @@
+"""Shared fixtures: the real corpus, the real CLI, and one demo run shared by the session."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = Path(os.environ.get("LEDGERBRIDGE_CORPUS", REPO.parent / "shared" / "corpus"))
+ARTIFACTS = REPO / "tests" / "artifacts"
+LEDGERBRIDGE = Path(sys.executable).parent / "ledgerbridge"
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    if not (CORPUS / "sie").is_dir():
+        pytest.fail(
+            f"the test corpus is missing at {CORPUS}; set LEDGERBRIDGE_CORPUS to shared/corpus"
+        )
+    return CORPUS
+
+
+@dataclass
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def run_cli(*args: str, home: Path, cwd: Path | None = None, timeout: float = 600) -> CliResult:
+    """Run the installed `ledgerbridge` command, as a user would."""
+    env = dict(os.environ, LEDGERBRIDGE_HOME=str(home), COLUMNS="200")
+    env.pop("LEDGERBRIDGE_CONFIG", None)
+    completed = subprocess.run(
+        [str(LEDGERBRIDGE), *args],
+        cwd=cwd or home.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return CliResult(completed.returncode, completed.stdout, completed.stderr)
+
+
+@pytest.fixture(scope="session")
+def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`ledgerbridge demo --no-serve` once, in a fresh home; tests must not write to it."""
+    home = tmp_path_factory.mktemp("demo") / "home"
+    result = run_cli("demo", "--no-serve", home=home)
+    assert result.returncode == 0, result.output
+    return home

@@ -1,0 +1,154 @@
+"""`ledgerbridge demo --no-serve` end to end: what it publishes is right and reproducible."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+from ledgerbridge.config import Paths
+from ledgerbridge.warehouse import publish
+from sandbox.demo_company import DemoOptions, generate
+from tests.conftest import run_cli
+
+
+def serving(home: Path) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(home / "serving.duckdb"), read_only=True)
+
+
+def test_trial_balance_sums_to_zero_per_company_and_period(demo_home: Path) -> None:
+    con = serving(demo_home)
+    try:
+        periods = con.execute(
+            "select company_id, period_start, sum(closing_balance), sum(opening_balance), count(*) "
+            "from rpt_trial_balance group by all order by 1, 2"
+        ).fetchall()
+        types = dict(
+            con.execute(
+                "select column_name, column_type from (describe rpt_trial_balance)"
+            ).fetchall()
+        )
+    finally:
+        con.close()
+    assert len(periods) == 24  # two fiscal years of months
+    assert all(
+        closing == 0 and opening == 0 and rows > 10 for _, _, closing, opening, rows in periods
+    )
+    assert types["closing_balance"] == "DECIMAL(18,2)"
+
+
+def test_income_statement_equals_what_the_generator_booked(demo_home: Path, tmp_path: Path) -> None:
+    # The demo's generator is deterministic: regenerating with the same options gives the same
+    # files, and its own record of what it booked is the independent side of this comparison.
+    again = generate(DemoOptions(), tmp_path / "again")
+    for path in again.sie_files:
+        shipped = demo_home / "demo" / "sie" / path.name
+        assert (
+            hashlib.sha256(shipped.read_bytes()).digest()
+            == hashlib.sha256(path.read_bytes()).digest()
+        )
+    con = serving(demo_home)
+    try:
+        rows = con.execute(
+            "select fiscal_year_start, account_number, sum(amount), sum(report_amount) "
+            "from rpt_income_statement where company_id = 'demo_ab' group by all"
+        ).fetchall()
+    finally:
+        con.close()
+    marts: dict = defaultdict(dict)
+    for year, account, amount, report_amount in rows:
+        assert report_amount == -amount
+        marts[year][account] = amount
+    expected = {
+        year: {a: v for a, v in accounts.items() if a[0] in "345678" and v}
+        for year, accounts in again.booked.items()
+    }
+    assert {y: {a: v for a, v in accs.items() if v} for y, accs in marts.items()} == expected
+    revenue = sum(v for v in expected[min(expected)].values() if v < 0)
+    assert revenue < Decimal("-1000000")  # a real company's year, not an empty one
+
+
+def test_running_ingest_again_changes_nothing(demo_home: Path, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(demo_home, home)
+    # the config names folders relative to itself, so the copy ingests its own copy of the data
+    before = warehouse_fingerprint(home)
+    result = run_cli("ingest", home=home)
+    assert result.returncode == 0, result.output
+    assert result.output.count("unchanged") == 3 and "loaded " not in result.output
+    assert warehouse_fingerprint(home) == before
+
+
+def warehouse_fingerprint(home: Path) -> dict[str, tuple[int, str]]:
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        tables = con.execute(
+            "select schema_name, table_name from duckdb_tables() "
+            "where schema_name like 'raw_%' and schema_name not like '%staging' "
+            "and table_name not like '\\_dlt%' escape '\\'"
+        ).fetchall()
+        out = {}
+        for schema, table in tables:
+            columns = [
+                c
+                for (c,) in con.execute(
+                    "select column_name from duckdb_columns() "
+                    "where schema_name = ? and table_name = ? "
+                    "and column_name <> 'loaded_at' order by column_index",
+                    [schema, table],
+                ).fetchall()
+            ]
+            body = ", ".join(f'"{c}"' for c in columns)
+            count, digest = con.execute(
+                f'select count(*), coalesce(sum(hash({body})), 0)::varchar from {schema}."{table}"'
+            ).fetchone()
+            out[f"{schema}.{table}"] = (count, digest)
+        return out
+    finally:
+        con.close()
+
+
+def test_status_shows_what_is_loaded_and_built(demo_home: Path, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(demo_home, home)
+    result = run_cli("status", home=home)
+    assert result.returncode == 0, result.output
+    assert "voucher_rows" in result.output and "demo_ab_2025.se" in result.output
+    for step in ("ingest", "build", "publish"):
+        assert step in result.output
+    assert "rpt_income_statement" in result.output
+
+
+def test_publish_swaps_while_a_reader_keeps_its_snapshot(demo_home: Path, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(demo_home, home)
+    reader = serving(home)
+    try:
+        first = reader.execute("select published_at from _ledgerbridge_publish").fetchone()[0]
+        result = publish(Paths(home))
+        assert result.tables["rpt_income_statement"] > 0
+        # the open connection still reads the old file, undisturbed
+        assert (
+            reader.execute("select published_at from _ledgerbridge_publish").fetchone()[0] == first
+        )
+        assert reader.execute("select count(*) from rpt_trial_balance").fetchone()[0] > 0
+    finally:
+        reader.close()
+    fresh = serving(home)
+    try:
+        assert fresh.execute("select published_at from _ledgerbridge_publish").fetchone()[0] > first
+        info = json.loads(fresh.execute("select tables from _ledgerbridge_publish").fetchone()[0])
+        assert set(info) == {
+            "dim_account",
+            "fct_gl_entries",
+            "rpt_income_statement",
+            "rpt_trial_balance",
+        }
+    finally:
+        fresh.close()
+    assert not list(home.glob(".serving*"))  # no temporary file left behind
