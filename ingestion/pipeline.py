@@ -62,7 +62,7 @@ class IngestFailed(InvalidInputError):
     code = "ingest-failed"
 
     def __init__(self, report: IngestReport) -> None:
-        lines = [f"{o.item}: {o.error}" for o in report.failed]
+        lines = [str(o.error) for o in report.failed]
         super().__init__(
             f"{len(report.failed)} of {len(report.outcomes)} inputs could not be loaded "
             "(nothing of them was loaded):\n  " + "\n  ".join(lines),

@@ -84,19 +84,25 @@ figure.update_layout(
 )
 st.plotly_chart(figure, key="income_statement_chart")
 
-lines = rows.pivot_table(
-    index=["report_line_ordinal", "report_line"],
-    columns="period_start",
-    values="report_amount",
-    aggfunc="sum",
-    fill_value=Decimal("0.00"),
-)
-lines.columns = [f"{c:%Y-%m}" for c in lines.columns]
-lines["Totalt"] = lines.sum(axis=1)
-lines = lines.reset_index(level=0, drop=True)
+
+def by_month(index: list[str]) -> pd.DataFrame:
+    """report_amount per ``index`` × month, with a total column."""
+    table = rows.pivot_table(
+        index=index,
+        columns="period_start",
+        values="report_amount",
+        aggfunc="sum",
+        fill_value=Decimal("0.00"),
+    )
+    table.columns = [f"{c:%Y-%m}" for c in table.columns]
+    table["Totalt"] = table.sum(axis=1)
+    # the ordinal only sorts the report lines; it is not for display
+    return table.reset_index(level=0, drop=True)
+
+
+lines = by_month(["report_line_ordinal", "report_line"])
 lines.loc["Resultat"] = lines.sum(axis=0)
 lines.index.name = "Rapportrad"
-
 amount_columns = {
     column: st.column_config.NumberColumn(column, format="localized") for column in lines.columns
 }
@@ -104,16 +110,7 @@ st.subheader("Per rapportrad")
 st.dataframe(lines, key="by_report_line", column_config=amount_columns)
 
 with st.expander("Per konto"):
-    accounts = rows.pivot_table(
-        index=["report_line_ordinal", "account_number", "account_name"],
-        columns="period_start",
-        values="report_amount",
-        aggfunc="sum",
-        fill_value=Decimal("0.00"),
-    )
-    accounts.columns = [f"{c:%Y-%m}" for c in accounts.columns]
-    accounts["Totalt"] = accounts.sum(axis=1)
-    accounts = accounts.reset_index(level=0, drop=True)
+    accounts = by_month(["report_line_ordinal", "account_number", "account_name"])
     st.dataframe(accounts, key="by_account", column_config=amount_columns)
 
 st.caption(

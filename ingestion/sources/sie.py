@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -49,108 +49,68 @@ FILES = RawTable(
     ),
     primary_key=("company_id", "file_sha256"),
 )
-FISCAL_YEARS = RawTable(
-    "fiscal_years",
-    schema(
-        ("company_id", _S, False),
-        ("fiscal_year_start", _D, False),
-        ("fiscal_year_end", _D),
-        ("file_sha256", _S),
-    ),
-    primary_key=_YEAR_KEY,
-)
-ACCOUNTS = RawTable(
-    "accounts",
-    schema(
-        ("company_id", _S, False),
-        ("fiscal_year_start", _D, False),
-        ("account_number", _S, False),
-        ("account_name", _S),
-        ("file_sha256", _S),
-    ),
-    primary_key=(*_YEAR_KEY, "account_number"),
-    replace_key=_YEAR_KEY,
-)
-DIMENSIONS = RawTable(
-    "dimensions",
-    schema(
-        ("company_id", _S, False),
-        ("fiscal_year_start", _D, False),
-        ("dimension", _S, False),
-        ("dimension_name", _S),
-        ("file_sha256", _S),
-    ),
-    primary_key=(*_YEAR_KEY, "dimension"),
-    replace_key=_YEAR_KEY,
-)
-OBJECTS = RawTable(
-    "objects",
-    schema(
-        ("company_id", _S, False),
-        ("fiscal_year_start", _D, False),
-        ("dimension", _S, False),
-        ("object_id", _S, False),
-        ("object_name", _S),
-        ("file_sha256", _S),
-    ),
-    primary_key=(*_YEAR_KEY, "dimension", "object_id"),
-    replace_key=_YEAR_KEY,
-)
-BALANCES = RawTable(
+
+
+def _per_year(
+    name: str,
+    key: tuple[tuple[str, pa.DataType], ...],
+    *fields: tuple[str, pa.DataType],
+    replace: bool = True,
+    lineage: bool = True,
+) -> RawTable:
+    """A raw table keyed by company, fiscal year and ``key``; with ``replace``, a newer export
+    of the same company and year replaces all of that year's rows."""
+    columns = [("company_id", _S, False), ("fiscal_year_start", _D, False)]
+    columns += [(column, kind, False) for column, kind in key]
+    columns += list(fields)
+    if lineage:
+        columns.append(("file_sha256", _S))
+    return RawTable(
+        name,
+        schema(*columns),
+        primary_key=(*_YEAR_KEY, *(column for column, _ in key)),
+        replace_key=_YEAR_KEY if replace else (),
+    )
+
+
+FISCAL_YEARS = _per_year("fiscal_years", (), ("fiscal_year_end", _D), replace=False)
+ACCOUNTS = _per_year("accounts", (("account_number", _S),), ("account_name", _S))
+DIMENSIONS = _per_year("dimensions", (("dimension", _S),), ("dimension_name", _S))
+OBJECTS = _per_year("objects", (("dimension", _S), ("object_id", _S)), ("object_name", _S))
+BALANCES = _per_year(
     "balances",
-    schema(
-        ("company_id", _S, False),
-        ("fiscal_year_start", _D, False),
-        ("balance_kind", _S, False),
-        ("account_number", _S, False),
-        ("object_key", _S, False),
-        ("objects", _S),
-        ("amount", AMOUNT),
-        ("quantity", QUANTITY),
-        ("relative_year", _I),
-        ("file_sha256", _S),
-    ),
-    primary_key=(*_YEAR_KEY, "balance_kind", "account_number", "object_key"),
+    (("balance_kind", _S), ("account_number", _S), ("object_key", _S)),
+    ("objects", _S),
+    ("amount", AMOUNT),
+    ("quantity", QUANTITY),
+    ("relative_year", _I),
+    replace=False,
 )
-VOUCHERS = RawTable(
+VOUCHERS = _per_year(
     "vouchers",
-    schema(
-        ("company_id", _S, False),
-        ("fiscal_year_start", _D, False),
-        ("voucher_series", _S, False),
-        ("voucher_number", _S, False),
-        ("voucher_date", _D),
-        ("voucher_text", _S),
-        ("registered_on", _D),
-        ("source_line", _I),
-        ("file_sha256", _S),
-    ),
-    primary_key=(*_YEAR_KEY, "voucher_series", "voucher_number"),
-    replace_key=_YEAR_KEY,
+    (("voucher_series", _S), ("voucher_number", _S)),
+    ("voucher_date", _D),
+    ("voucher_text", _S),
+    ("registered_on", _D),
+    ("source_line", _I),
 )
-VOUCHER_ROWS = RawTable(
+VOUCHER_ROWS = _per_year(
     "voucher_rows",
-    schema(
-        ("company_id", _S, False),
-        ("fiscal_year_start", _D, False),
-        ("voucher_series", _S, False),
-        ("voucher_number", _S, False),
-        ("row_number", _I, False),
-        ("row_kind", _S),
-        ("account_number", _S),
-        ("cost_centre", _S),
-        ("project", _S),
-        ("objects", _S),
-        ("amount", AMOUNT),
-        ("transaction_date", _D),
-        ("row_text", _S),
-        ("quantity", QUANTITY),
-        ("source_line", _I),
-    ),
-    primary_key=(*_YEAR_KEY, "voucher_series", "voucher_number", "row_number"),
-    replace_key=_YEAR_KEY,
+    (("voucher_series", _S), ("voucher_number", _S), ("row_number", _I)),
+    ("row_kind", _S),
+    ("account_number", _S),
+    ("cost_centre", _S),
+    ("project", _S),
+    ("objects", _S),
+    ("amount", AMOUNT),
+    ("transaction_date", _D),
+    ("row_text", _S),
+    ("quantity", QUANTITY),
+    ("source_line", _I),
+    lineage=False,
 )
 TABLES = (FILES, FISCAL_YEARS, ACCOUNTS, DIMENSIONS, OBJECTS, BALANCES, VOUCHERS, VOUCHER_ROWS)
+_WITH_LINEAGE = frozenset(t.name for t in TABLES if "file_sha256" in t.schema.names)
 
 
 @dataclass(frozen=True)
@@ -204,54 +164,24 @@ def sie_file_rows(ref: SieFileRef, company: Company, display_name: str) -> Itera
         year_start = {y.index: y.start for y in header.fiscal_years}
         start = current.start
         batch = Batcher(*TABLES)
+
+        def add(table: RawTable, year: date = start, **fields: object) -> Iterator[object]:
+            fields.update(company_id=company.id, fiscal_year_start=year)
+            if table.name in _WITH_LINEAGE:
+                fields["file_sha256"] = sha
+            return batch.add(table.name, fields)
+
         for year in header.fiscal_years:
-            yield from batch.add(
-                FISCAL_YEARS.name,
-                {
-                    "company_id": company.id,
-                    "fiscal_year_start": year.start,
-                    "fiscal_year_end": year.end,
-                    "file_sha256": sha,
-                },
-            )
+            yield from add(FISCAL_YEARS, year.start, fiscal_year_end=year.end)
         for number, name in header.accounts.items():
-            yield from batch.add(
-                ACCOUNTS.name,
-                {
-                    "company_id": company.id,
-                    "fiscal_year_start": start,
-                    "account_number": number,
-                    "account_name": name,
-                    "file_sha256": sha,
-                },
-            )
+            yield from add(ACCOUNTS, account_number=number, account_name=name)
         for dimension, name in header.dimensions.items():
-            yield from batch.add(
-                DIMENSIONS.name,
-                {
-                    "company_id": company.id,
-                    "fiscal_year_start": start,
-                    "dimension": dimension,
-                    "dimension_name": name,
-                    "file_sha256": sha,
-                },
-            )
+            yield from add(DIMENSIONS, dimension=dimension, dimension_name=name)
         seen_objects: set[tuple[str, str]] = set()
         for dimension, object_id, name in header.objects:
-            if (dimension, object_id) in seen_objects:
-                continue
-            seen_objects.add((dimension, object_id))
-            yield from batch.add(
-                OBJECTS.name,
-                {
-                    "company_id": company.id,
-                    "fiscal_year_start": start,
-                    "dimension": dimension,
-                    "object_id": object_id,
-                    "object_name": name,
-                    "file_sha256": sha,
-                },
-            )
+            if (dimension, object_id) not in seen_objects:
+                seen_objects.add((dimension, object_id))
+                yield from add(OBJECTS, dimension=dimension, object_id=object_id, object_name=name)
         for balance in header.balances:
             if balance.year not in year_start:
                 fail(
@@ -259,20 +189,16 @@ def sie_file_rows(ref: SieFileRef, company: Company, display_name: str) -> Itera
                     f"has a #{balance.kind} for year {balance.year} but no #RAR {balance.year} "
                     "saying which dates that year covers",
                 )
-            yield from batch.add(
-                BALANCES.name,
-                {
-                    "company_id": company.id,
-                    "fiscal_year_start": year_start[balance.year],
-                    "balance_kind": balance.kind,
-                    "account_number": balance.account,
-                    "object_key": " ".join(f"{d}:{o}" for d, o in balance.objects),
-                    "objects": _objects_json(balance.objects),
-                    "amount": balance.amount,
-                    "quantity": balance.quantity,
-                    "relative_year": balance.year,
-                    "file_sha256": sha,
-                },
+            yield from add(
+                BALANCES,
+                year_start[balance.year],
+                balance_kind=balance.kind,
+                account_number=balance.account,
+                object_key=" ".join(f"{d}:{o}" for d, o in balance.objects),
+                objects=_objects_json(balance.objects),
+                amount=balance.amount,
+                quantity=balance.quantity,
+                relative_year=balance.year,
             )
         seen_vouchers: dict[tuple[str, str], int] = {}
         voucher_rows = 0
@@ -293,41 +219,32 @@ def sie_file_rows(ref: SieFileRef, company: Company, display_name: str) -> Itera
                     voucher.line,
                 )
             seen_vouchers[key] = voucher.line
-            yield from batch.add(
-                VOUCHERS.name,
-                {
-                    "company_id": company.id,
-                    "fiscal_year_start": start,
-                    "voucher_series": voucher.series,
-                    "voucher_number": voucher.number,
-                    "voucher_date": voucher.date,
-                    "voucher_text": voucher.text,
-                    "registered_on": voucher.registered,
-                    "source_line": voucher.line,
-                    "file_sha256": sha,
-                },
+            yield from add(
+                VOUCHERS,
+                voucher_series=voucher.series,
+                voucher_number=voucher.number,
+                voucher_date=voucher.date,
+                voucher_text=voucher.text,
+                registered_on=voucher.registered,
+                source_line=voucher.line,
             )
             for number, row in enumerate(voucher.rows, start=1):
                 voucher_rows += 1
-                yield from batch.add(
-                    VOUCHER_ROWS.name,
-                    {
-                        "company_id": company.id,
-                        "fiscal_year_start": start,
-                        "voucher_series": voucher.series,
-                        "voucher_number": voucher.number,
-                        "row_number": number,
-                        "row_kind": row.kind,
-                        "account_number": row.account,
-                        "cost_centre": row.object_id(DIM_COST_CENTRE),
-                        "project": row.object_id(DIM_PROJECT),
-                        "objects": _objects_json(row.objects),
-                        "amount": row.amount,
-                        "transaction_date": row.date,
-                        "row_text": row.text,
-                        "quantity": row.quantity,
-                        "source_line": row.line,
-                    },
+                yield from add(
+                    VOUCHER_ROWS,
+                    voucher_series=voucher.series,
+                    voucher_number=voucher.number,
+                    row_number=number,
+                    row_kind=row.kind,
+                    account_number=row.account,
+                    cost_centre=row.object_id(DIM_COST_CENTRE),
+                    project=row.object_id(DIM_PROJECT),
+                    objects=_objects_json(row.objects),
+                    amount=row.amount,
+                    transaction_date=row.date,
+                    row_text=row.text,
+                    quantity=row.quantity,
+                    source_line=row.line,
                 )
         yield from batch.add(
             FILES.name,
@@ -346,8 +263,8 @@ def sie_file_rows(ref: SieFileRef, company: Company, display_name: str) -> Itera
                 "fiscal_year_end": current.end,
                 "vouchers": len(seen_vouchers),
                 "voucher_rows": voucher_rows,
-                "skipped_labels": json.dumps(header.unknown_labels)
-                if header.unknown_labels
+                "skipped_labels": json.dumps(header.skipped_labels)
+                if header.skipped_labels
                 else None,
                 "loaded_at": datetime.now(UTC),
             },

@@ -133,7 +133,8 @@ class SieHeader:
     dimensions: dict[str, str] = field(default_factory=dict)
     objects: list[tuple[str, str, str]] = field(default_factory=list)
     balances: list[Balance] = field(default_factory=list)
-    unknown_labels: dict[str, int] = field(default_factory=dict)
+    #: Labels this reader does not keep (#KTYP, #SRU, non-standard ones…) and how often they occur.
+    skipped_labels: dict[str, int] = field(default_factory=dict)
 
     def fiscal_year(self, index: int) -> FiscalYear | None:
         for year in self.fiscal_years:
@@ -170,6 +171,7 @@ class SieReader:
     def __init__(self, path: Path | str, *, display_name: str | None = None) -> None:
         self.path = Path(path)
         self.name = display_name or str(path)
+        self._line_no, self._line_cut_off = 0, False
         try:
             self._handle: BinaryIO = open(self.path, "rb")  # noqa: SIM115 - closed in close()
         except FileNotFoundError:
@@ -203,6 +205,8 @@ class SieReader:
 
     # -- diagnostics -----------------------------------------------------------------------
     def _fail(self, code: str, line: int | None, message: str) -> None:
+        if line is not None and line == self._line_no and self._line_cut_off:
+            message += "; this last line ends without a line break: the file is truncated"
         raise SieError(Diagnostic(code, "error", self.name, line, message))
 
     @staticmethod
@@ -213,6 +217,7 @@ class SieReader:
     def _iter_records(self) -> Iterator[tuple[int, str, list]]:
         """(line number, label or '{' / '}', fields); object lists become lists of strings."""
         for line_no, raw in enumerate(self._handle, start=1):
+            self._line_no, self._line_cut_off = line_no, not raw.endswith(b"\n")
             text = raw.decode(
                 self.encoding, errors="strict" if self.encoding == "utf-8" else "replace"
             )
@@ -399,7 +404,7 @@ class SieReader:
                 )
                 h.balances.append(Balance(label[1:], int(year), account, amount, objects))
             else:
-                h.unknown_labels[label] = h.unknown_labels.get(label, 0) + 1
+                h.skipped_labels[label] = h.skipped_labels.get(label, 0) + 1
 
     # -- vouchers --------------------------------------------------------------------------
     def vouchers(self) -> Iterator[Voucher]:

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -90,63 +91,91 @@ def test_truncated_sie_file_loads_nothing_while_good_files_load(
     assert "failed" in status.stdout
 
 
+def edited_erp_export(
+    demo_files: DemoResult,
+    tmp_path: Path,
+    entity: str,
+    edit: Callable[[list[str]], list[str]],
+    *,
+    keep_checksum: bool = False,
+) -> Path:
+    """A company home whose ERP export has one file edited (and no SIE files)."""
+    erp = tmp_path / "erp"
+    shutil.copytree(demo_files.erp_folder, erp)
+    path = erp / f"{entity}.jsonl"
+    lines = edit(path.read_text(encoding="utf-8").splitlines())
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if not keep_checksum:  # as an ERP that writes no checksums, so the record checks speak
+        manifest = json.loads((erp / "manifest.json").read_text(encoding="utf-8"))
+        del manifest["entities"][entity]["sha256"]
+        (erp / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    empty_sie = tmp_path / "sie"
+    empty_sie.mkdir()
+    return company_home(tmp_path, empty_sie, erp)
+
+
+def nothing_of_the_export_loaded(home: Path) -> bool:
+    return not any(k.startswith("raw_erp_files") and v for k, v in raw_counts(home).items())
+
+
 def test_erp_export_with_a_missing_field_names_file_line_and_field(
     demo_files: DemoResult, tmp_path: Path
 ) -> None:
-    erp = tmp_path / "erp"
-    shutil.copytree(demo_files.erp_folder, erp)
-    invoices = (erp / "customer_invoices.jsonl").read_text(encoding="utf-8").splitlines()
-    record = json.loads(invoices[4])
-    del record["due_date"]
-    invoices[4] = json.dumps(record, ensure_ascii=False)
-    (erp / "customer_invoices.jsonl").write_text("\n".join(invoices) + "\n", encoding="utf-8")
-    manifest = json.loads((erp / "manifest.json").read_text(encoding="utf-8"))
-    del manifest["entities"]["customer_invoices"]["sha256"]  # as an ERP that writes no checksums
-    (erp / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    empty_sie = tmp_path / "sie"
-    empty_sie.mkdir()
-    home = company_home(tmp_path, empty_sie, erp)
+    removed: dict = {}
+
+    def drop_due_date(lines: list[str]) -> list[str]:
+        record = json.loads(lines[4])
+        del record["due_date"]
+        removed.update(record)
+        return [*lines[:4], json.dumps(record, ensure_ascii=False), *lines[5:]]
+
+    home = edited_erp_export(demo_files, tmp_path, "customer_invoices", drop_due_date)
     result = run_cli("ingest", home=home)
     assert result.returncode == 1
     assert "customer_invoices.jsonl line 5" in result.stderr
-    assert f"(record {record['number']})" in result.stderr
+    assert f"(record {removed['number']})" in result.stderr
     assert "missing required field 'due_date'" in result.stderr
-    assert not any(k.startswith("raw_erp_files") and v for k, v in raw_counts(home).items())
+    assert nothing_of_the_export_loaded(home)
 
 
 def test_erp_export_whose_file_was_cut_short_is_refused(
     demo_files: DemoResult, tmp_path: Path
 ) -> None:
-    erp = tmp_path / "erp"
-    shutil.copytree(demo_files.erp_folder, erp)
-    lines = (erp / "stock_moves.jsonl").read_text(encoding="utf-8").splitlines()
-    (erp / "stock_moves.jsonl").write_text("\n".join(lines[:-10]) + "\n", encoding="utf-8")
-    empty_sie = tmp_path / "sie"
-    empty_sie.mkdir()
-    home = company_home(tmp_path, empty_sie, erp)
+    total = len((demo_files.erp_folder / "stock_moves.jsonl").read_text().splitlines())
+    home = edited_erp_export(
+        demo_files, tmp_path, "stock_moves", lambda lines: lines[:-10], keep_checksum=True
+    )
     result = run_cli("ingest", home=home)
     assert result.returncode == 1
-    assert f"holds {len(lines) - 10} records but manifest.json says {len(lines)}" in result.stderr
-    assert not any(k.startswith("raw_erp_files") and v for k, v in raw_counts(home).items())
+    assert f"holds {total - 10} records but manifest.json says {total}" in result.stderr
+    assert nothing_of_the_export_loaded(home)
 
 
 def test_erp_export_with_a_wrong_amount_says_what_was_expected(
     demo_files: DemoResult, tmp_path: Path
 ) -> None:
-    erp = tmp_path / "erp"
-    shutil.copytree(demo_files.erp_folder, erp)
-    path = erp / "supplier_payments.jsonl"
-    lines = path.read_text(encoding="utf-8").splitlines()
-    lines[0] = lines[0].replace('"amount":"', '"amount":"12 345,')
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    manifest = json.loads((erp / "manifest.json").read_text(encoding="utf-8"))
-    del manifest["entities"]["supplier_payments"]["sha256"]
-    (erp / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    home = company_home(tmp_path, tmp_path, erp)
+    def swedish_amount(lines: list[str]) -> list[str]:
+        return [lines[0].replace('"amount":"', '"amount":"12 345,'), *lines[1:]]
+
+    home = edited_erp_export(demo_files, tmp_path, "supplier_payments", swedish_amount)
     result = run_cli("ingest", home=home)
     assert result.returncode == 1
     assert "supplier_payments.jsonl line 1" in result.stderr
     assert "expected an amount like 1234.50" in result.stderr
+    assert nothing_of_the_export_loaded(home)
+
+
+def test_erp_export_edited_after_it_was_written_fails_its_checksum(
+    demo_files: DemoResult, tmp_path: Path
+) -> None:
+    def change_a_name(lines: list[str]) -> list[str]:
+        return [lines[0].replace('"name":"', '"name":"X'), *lines[1:]]
+
+    home = edited_erp_export(demo_files, tmp_path, "customers", change_a_name, keep_checksum=True)
+    result = run_cli("ingest", home=home)
+    assert result.returncode == 1
+    assert "customers.jsonl: its checksum differs" in result.stderr
+    assert nothing_of_the_export_loaded(home)
 
 
 def test_sie_file_of_another_company_is_refused(demo_files: DemoResult, tmp_path: Path) -> None:

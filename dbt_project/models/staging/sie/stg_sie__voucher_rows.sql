@@ -8,8 +8,7 @@ source as (
 final as (
     select
         -- keys
-        company_id || '|' || cast(fiscal_year_start as {{ dbt.type_string() }})
-            || '|' || voucher_series || '|' || voucher_number as voucher_id,
+        {{ sie_voucher_id() }} as voucher_id,
         company_id,
         fiscal_year_start,
         voucher_series,
