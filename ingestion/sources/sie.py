@@ -173,15 +173,12 @@ def sie_file_rows(ref: SieFileRef, company: Company, display_name: str) -> Itera
 
         for year in header.fiscal_years:
             yield from add(FISCAL_YEARS, year.start, fiscal_year_end=year.end)
-        for number, name in header.accounts.items():
-            yield from add(ACCOUNTS, account_number=number, account_name=name)
-        for dimension, name in header.dimensions.items():
-            yield from add(DIMENSIONS, dimension=dimension, dimension_name=name)
-        seen_objects: set[tuple[str, str]] = set()
-        for dimension, object_id, name in header.objects:
-            if (dimension, object_id) not in seen_objects:
-                seen_objects.add((dimension, object_id))
-                yield from add(OBJECTS, dimension=dimension, object_id=object_id, object_name=name)
+        for number, account in header.accounts.items():
+            yield from add(ACCOUNTS, account_number=number, account_name=account.name)
+        for number, dimension in header.dimensions.items():
+            yield from add(DIMENSIONS, dimension=number, dimension_name=dimension.name)
+        for (dimension, object_id), name in header.objects.items():
+            yield from add(OBJECTS, dimension=dimension, object_id=object_id, object_name=name)
         for balance in header.balances:
             if balance.year not in year_start:
                 fail(
@@ -263,8 +260,8 @@ def sie_file_rows(ref: SieFileRef, company: Company, display_name: str) -> Itera
                 "fiscal_year_end": current.end,
                 "vouchers": len(seen_vouchers),
                 "voucher_rows": voucher_rows,
-                "skipped_labels": json.dumps(header.skipped_labels)
-                if header.skipped_labels
+                "skipped_labels": json.dumps(header.unknown_labels)
+                if header.unknown_labels
                 else None,
                 "loaded_at": datetime.now(UTC),
             },

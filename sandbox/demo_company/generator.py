@@ -22,7 +22,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from ledgerbridge.formats.sie import DIM_COST_CENTRE, DIM_PROJECT, SieHeader
+from ledgerbridge.formats.sie import DIM_COST_CENTRE, DIM_PROJECT, Account, Dimension, SieHeader
 from sandbox.demo_company import chart
 from sandbox.demo_company.master_data import (
     ARTICLES,
@@ -127,10 +127,13 @@ def generate(
         program_version="1.0",
         company_name=options.company_name,
         orgnr=company_orgnr,
-        accounts=dict(sorted(chart.ACCOUNTS.items())),
-        dimensions={DIM_COST_CENTRE: "Resultatenhet", DIM_PROJECT: "Projekt"},
-        objects=[(DIM_COST_CENTRE, c.code, c.name) for c in COST_CENTRES]
-        + [(DIM_PROJECT, p.number, p.name) for p in projects],
+        accounts={n: Account(n, name) for n, name in sorted(chart.ACCOUNTS.items())},
+        dimensions={
+            DIM_COST_CENTRE: Dimension(DIM_COST_CENTRE, "Resultatenhet"),
+            DIM_PROJECT: Dimension(DIM_PROJECT, "Projekt"),
+        },
+        objects={(DIM_COST_CENTRE, c.code): c.name for c in COST_CENTRES}
+        | {(DIM_PROJECT, p.number): p.name for p in projects},
     )
     planted = Planted()
     books = SieBooks(

@@ -1,0 +1,871 @@
+"""Reading SIE files (types 1, 2, 3, 4E and 4I) in one streaming pass.
+
+``SieReader(path)`` reads everything before the first voucher into ``header``; ``vouchers()``
+then streams the vouchers, so memory stays flat however many there are, and finishes with the
+checks that need the whole file (#KSUMMA, the balances the file states, labels it lacks).
+
+Every problem becomes a :class:`Diagnostic` with a stable code (see ``diagnostics.CODES``), its
+file and line, and a message in a bookkeeper's words. With ``on_error="raise"`` (loading) the
+first error raises :class:`SieError`; with ``on_error="collect"`` (validating) reading goes on
+and ``diagnostics`` lists everything.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import BinaryIO
+
+from ledgerbridge.errors import InvalidInputError
+from ledgerbridge.formats.sie.diagnostics import CODES, ERROR, Diagnostic, SieError
+from ledgerbridge.formats.sie.lexer import (
+    DECLARED,
+    LexError,
+    checksum_update,
+    detect_encoding,
+    tokenize,
+)
+from ledgerbridge.formats.sie.model import (
+    Account,
+    Balance,
+    Dimension,
+    FiscalYear,
+    Objects,
+    PeriodBalance,
+    SieHeader,
+    Voucher,
+    VoucherRow,
+)
+
+_AMOUNT = re.compile(r"^-?\d+(?:\.\d+)?$")
+_LABEL = re.compile(r"^#[A-Z0-9_]+$")
+_DATE = re.compile(r"^\d{8}$")
+_YEAR = re.compile(r"^-?\d+$")
+_PERIOD = re.compile(r"^\d{4}(0[1-9]|1[0-2])$")
+_ROW_LABELS = {"#TRANS": "TRANS", "#RTRANS": "RTRANS", "#BTRANS": "BTRANS"}
+#: Stands in for a line that could not be read (already reported), so that the voucher it was
+#: part of is known to be incomplete.
+_LOST = "#!"
+_HEADER_LABELS = frozenset(
+    [
+        "#FLAGGA",
+        "#PROGRAM",
+        "#FORMAT",
+        "#GEN",
+        "#SIETYP",
+        "#PROSA",
+        "#FTYP",
+        "#FNR",
+        "#ORGNR",
+        "#BKOD",
+        "#ADRESS",
+        "#FNAMN",
+        "#RAR",
+        "#TAXAR",
+        "#OMFATTN",
+        "#KPTYP",
+        "#VALUTA",
+        "#KONTO",
+        "#KTYP",
+        "#ENHET",
+        "#SRU",
+        "#DIM",
+        "#UNDERDIM",
+        "#OBJEKT",
+        "#IB",
+        "#UB",
+        "#OIB",
+        "#OUB",
+        "#RES",
+        "#PSALDO",
+        "#PBUDGET",
+        "#KSUMMA",
+    ]
+)
+_SAMPLE = 1 << 20
+
+Record = tuple[int, str, list]
+
+
+class _Skip(Exception):
+    """The current record is damaged; its diagnostic is recorded, reading goes on."""
+
+
+class SieReader:
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        mode: str = "lenient",
+        on_error: str = "raise",
+        display_name: str | None = None,
+    ) -> None:
+        if mode not in ("strict", "lenient"):
+            raise ValueError(f"mode must be 'strict' or 'lenient', not {mode!r}")
+        if on_error not in ("raise", "collect"):
+            raise ValueError(f"on_error must be 'raise' or 'collect', not {on_error!r}")
+        self.path = Path(path)
+        self.name = display_name or str(path)
+        self.mode = mode
+        self.on_error = on_error
+        self.diagnostics: list[Diagnostic] = []
+        self.header = SieHeader()
+        self._line_no = 0
+        self._line_cut_off = False
+        self._lossy_lines = 0
+        try:
+            self._handle: BinaryIO = open(self.path, "rb")  # noqa: SIM115 - closed in close()
+        except FileNotFoundError:
+            raise InvalidInputError(f"{self.name}: no such file") from None
+        except IsADirectoryError:
+            raise InvalidInputError(f"{self.name}: is a folder, expected a SIE file") from None
+        except PermissionError:
+            raise InvalidInputError(f"{self.name}: not readable (permission denied)") from None
+        sample = self._handle.read(_SAMPLE)
+        self._handle.seek(0)
+        #: The encoding the bytes are in (not necessarily what #FORMAT says).
+        self.encoding = detect_encoding(sample)
+        self._encoding_settled = not sample.isascii() or len(sample) < _SAMPLE
+        self._records = self._iter_records()
+        self._pending: Record | None = None
+        self._checksum: int | None = None  # running CRC-32 while inside #KSUMMA … #KSUMMA
+        self._checksum_opened_at: int | None = None
+        self._checksum_closed = False
+        self._first_label: str | None = None
+        self._seen_labels: set[str] = set()
+        self._declared_seen: dict[tuple, int] = {}
+        self._dimensions_with_objects: set[str] = set()
+        self._reported: set[tuple] = set()  # (code, key) reported once per file, not per row
+        self._damaged = False  # a voucher lost rows: the file's balances cannot be checked
+        try:
+            body = sample.removeprefix(b"\xef\xbb\xbf").lstrip()
+            if not body or not body.startswith(b"#"):
+                # nothing here is SIE: one clear diagnostic rather than one per line
+                self._report(
+                    "not-sie",
+                    None if not body else 1,
+                    "the file is empty"
+                    if not body
+                    else "does not start with a #LABEL: this is not a SIE file",
+                )
+                self._records = iter(())
+            self._read_header()
+            if body.startswith(b"#"):
+                self._check_header()
+        except SieError:
+            self.close()
+            raise
+
+    # -- context manager -------------------------------------------------------------------
+    def __enter__(self) -> SieReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._handle.close()
+
+    # -- diagnostics -----------------------------------------------------------------------
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity != ERROR]
+
+    def _report(self, code: str, line: int | None, message: str) -> None:
+        spec = CODES[code]
+        severity = spec.strict if self.mode == "strict" else spec.lenient
+        if line is not None and line == self._line_no and self._line_cut_off:
+            message += "; this last line ends without a line break: the file is truncated"
+        diagnostic = Diagnostic(code, severity, self.name, line, message)
+        self.diagnostics.append(diagnostic)
+        if severity == ERROR and self.on_error == "raise":
+            raise SieError(diagnostic, self.diagnostics)
+
+    def _fail(self, code: str, line: int | None, message: str) -> None:
+        """Report and skip the rest of the current record."""
+        self._report(code, line, message)
+        raise _Skip
+
+    # -- records ---------------------------------------------------------------------------
+    def _iter_records(self) -> Iterator[Record]:
+        """(line number, label or '{' / '}', fields) for each record, checksum folded in."""
+        for line_no, raw in enumerate(self._handle, start=1):
+            self._line_no, self._line_cut_off = line_no, not raw.endswith(b"\n")
+            if b"\xef\xbf\xbd" in raw:
+                self._lossy_lines += 1
+                if self._lossy_lines == 1:
+                    self._report(
+                        "lossy-encoding",
+                        line_no,
+                        "contains U+FFFD replacement characters where letters were: the file "
+                        "was damaged by a lossy re-encoding; export it again",
+                    )
+            if not self._encoding_settled and not raw.isascii():
+                self.encoding = detect_encoding(raw)
+                self._encoding_settled = True
+            try:
+                text = raw.decode(self.encoding)
+            except UnicodeDecodeError:
+                self._report(
+                    "encoding-mismatch",
+                    line_no,
+                    f"this line is not {self.encoding.upper()} like the rest of the file: the "
+                    "file mixes character sets",
+                )
+                text = raw.decode(self.encoding, errors="replace")
+            text = text.strip()
+            if not text:
+                continue
+            if text in ("{", "}"):
+                yield line_no, text, []
+                continue
+            if text[0] != "#":
+                self._report(
+                    "unexpected-text",
+                    line_no,
+                    f"expected a #LABEL, a '{{' or a '}}' at the start of the line, found "
+                    f"{text[:30]!r}",
+                )
+                yield line_no, _LOST, []
+                continue
+            try:
+                fields = tokenize(text)
+            except LexError as exc:
+                self._report(exc.code, line_no, exc.message)
+                yield line_no, _LOST, []
+                continue
+            label = fields[0].upper() if isinstance(fields[0], str) else ""
+            if not _LABEL.match(label):
+                self._report(
+                    "bad-label",
+                    line_no,
+                    f"{fields[0]!r} is not a label (expected # followed by letters, like #TRANS)",
+                )
+                yield line_no, _LOST, []
+                continue
+            if self._first_label is None:
+                self._first_label = label
+            if label == "#KSUMMA":
+                self._on_checksum(line_no, fields[1:])
+                continue
+            if self._checksum is not None:
+                self._checksum = checksum_update(self._checksum, label, fields[1:], self.encoding)
+            yield line_no, label, fields[1:]
+
+    def _on_checksum(self, line: int, fields: list) -> None:
+        if self._checksum is None and not self._checksum_closed and not fields:
+            self._checksum, self._checksum_opened_at = 0, line
+            return
+        if self._checksum is None:
+            self._report("bad-checksum", line, "a closing #KSUMMA without an opening one")
+            return
+        value = fields[0] if fields and isinstance(fields[0], str) else ""
+        if not _YEAR.match(value):
+            self._report("bad-checksum", line, f"#KSUMMA is {value!r}; expected a number")
+        elif int(value) & 0xFFFFFFFF != self._checksum:
+            self._report(
+                "checksum-mismatch",
+                line,
+                f"#KSUMMA says {value} but the content gives {self._checksum}: the file was "
+                "changed after it was exported",
+            )
+        self._checksum, self._checksum_closed = None, True
+
+    def _next(self) -> Record | None:
+        if self._pending is not None:
+            record, self._pending = self._pending, None
+            return record
+        return next(self._records, None)
+
+    # -- fields ----------------------------------------------------------------------------
+    @staticmethod
+    def _text(fields: list, i: int) -> str | None:
+        """Field i as text; absent, an object list, or the "" placeholder give None."""
+        if i >= len(fields) or isinstance(fields[i], list) or fields[i] == "":
+            return None
+        return fields[i]
+
+    def _require(self, fields: list, i: int, line: int, label: str, what: str) -> str:
+        value = self._text(fields, i)
+        if value is None:
+            self._fail("missing-field", line, f"{label} lacks its {what}")
+        return value
+
+    def _amount(self, value: str | None, line: int, what: str) -> Decimal:
+        if value is None or not _AMOUNT.match(value):
+            self._fail(
+                "bad-amount",
+                line,
+                f"{what} is {value!r}; expected an amount like -1234.50 (point as decimal mark)",
+            )
+        try:
+            return Decimal(value)
+        except InvalidOperation:  # pragma: no cover - the pattern already guards this
+            self._fail("bad-amount", line, f"{what} is {value!r}")
+            raise
+
+    def _optional_amount(self, value: str | None, line: int, what: str) -> Decimal | None:
+        return None if value is None else self._amount(value, line, what)
+
+    def _date(self, value: str | None, line: int, what: str) -> date:
+        if value is None or not _DATE.match(value):
+            self._fail("bad-date", line, f"{what} is {value!r}; expected a date as YYYYMMDD")
+        try:
+            return date(int(value[:4]), int(value[4:6]), int(value[6:]))
+        except ValueError:
+            self._fail("bad-date", line, f"{what} {value} is not a calendar date")
+            raise
+
+    def _optional_date(self, value: str | None, line: int, what: str) -> date | None:
+        return None if value is None else self._date(value, line, what)
+
+    def _year(self, value: str | None, line: int, label: str) -> int:
+        if value is None or not _YEAR.match(value):
+            self._fail("bad-year", line, f"{label} year number is {value!r}; expected 0, -1, …")
+        return int(value)
+
+    def _objects(self, value: object, line: int) -> Objects:
+        if not isinstance(value, list):
+            self._fail("bad-objects", line, f"expected an object list in braces, found {value!r}")
+        if any(isinstance(item, list) for item in value) or len(value) % 2:
+            self._fail(
+                "bad-objects",
+                line,
+                "an object list must hold pairs of dimension and object id, "
+                f"found {len(value)} items",
+            )
+        return tuple((value[i].strip(), value[i + 1]) for i in range(0, len(value), 2))
+
+    # -- header ----------------------------------------------------------------------------
+    def _read_header(self) -> None:
+        while (record := self._next()) is not None:
+            if record[1] == "#VER":
+                self._pending = record
+                return
+            self._header_record(record)
+
+    def _header_record(self, record: Record) -> None:
+        line, label, f = record
+        self._seen_labels.add(label)
+        if label == _LOST:
+            return
+        try:
+            if label in ("{", "}") or label in _ROW_LABELS:
+                self._fail(
+                    "row-outside-voucher" if label != "}" else "unexpected-brace",
+                    line,
+                    f"{label} appears outside a #VER voucher block",
+                )
+            handler = _HANDLERS.get(label)
+            if handler is None:
+                count = self.header.unknown_labels.get(label, 0)
+                self.header.unknown_labels[label] = count + 1
+                if count == 0:
+                    self._report(
+                        "unknown-label",
+                        line,
+                        f"{label} is not a SIE 4 label; ignored as the specification says",
+                    )
+                return
+            handler(self, line, label, f)
+        except _Skip:
+            return
+
+    def _once(self, key: tuple, line: int, what: str) -> None:
+        first = self._declared_seen.get(key)
+        if first is not None:
+            self._report("duplicate-record", line, f"{what} is given again (first on line {first})")
+        else:
+            self._declared_seen[key] = line
+
+    def _flagga(self, line: int, label: str, f: list) -> None:
+        value = self._text(f, 0)
+        if value not in ("0", "1"):
+            self._fail("bad-flag", line, f"#FLAGGA is {value!r}; expected 0 or 1")
+        self.header.flag = int(value)
+        if self.header.flag == 1:
+            self._report(
+                "already-imported",
+                line,
+                "#FLAGGA 1: a program has already read this file; make sure its vouchers are "
+                "not booked twice",
+            )
+
+    def _program(self, line: int, label: str, f: list) -> None:
+        self.header.program = self._require(f, 0, line, label, "program name")
+        self.header.program_version = self._text(f, 1)
+
+    def _format(self, line: int, label: str, f: list) -> None:
+        self.header.format = self._require(f, 0, line, label, "character set")
+
+    def _gen(self, line: int, label: str, f: list) -> None:
+        self.header.generated = self._date(self._text(f, 0), line, "#GEN date")
+        self.header.generated_by = self._text(f, 1)
+
+    def _sietyp(self, line: int, label: str, f: list) -> None:
+        value = self._require(f, 0, line, label, "type")
+        if value not in ("1", "2", "3", "4"):
+            self._fail("bad-year", line, f"#SIETYP is {value!r}; expected 1, 2, 3 or 4")
+        self.header.sie_type = value
+
+    def _orgnr(self, line: int, label: str, f: list) -> None:
+        self.header.orgnr = self._require(f, 0, line, label, "organisation number")
+        self.header.orgnr_sequence = self._text(f, 1)
+
+    def _adress(self, line: int, label: str, f: list) -> None:
+        parts = [self._text(f, i) or "" for i in range(4)]
+        self.header.address = (parts[0], parts[1], parts[2], parts[3])
+
+    def _fnamn(self, line: int, label: str, f: list) -> None:
+        # some programs leave a name with blanks unquoted; keep every word
+        words = [x for x in f if isinstance(x, str)]
+        if not words:
+            self._fail("missing-field", line, "#FNAMN lacks the company name")
+        self.header.company_name = " ".join(words)
+
+    def _rar(self, line: int, label: str, f: list) -> None:
+        index = self._year(self._text(f, 0), line, label)
+        start = self._date(self._text(f, 1), line, "#RAR start date")
+        end = self._date(self._text(f, 2), line, "#RAR end date")
+        if end < start:
+            self._fail(
+                "bad-year", line, f"fiscal year {index} ends ({end}) before it starts ({start})"
+            )
+        if (end - start).days > 550:
+            self._fail(
+                "bad-year",
+                line,
+                f"fiscal year {index} runs from {start} to {end}: longer than 18 months",
+            )
+        self._once(("#RAR", index), line, f"#RAR {index}")
+        self.header.fiscal_years.append(FiscalYear(index, start, end))
+
+    def _taxar(self, line: int, label: str, f: list) -> None:
+        value = self._require(f, 0, line, label, "tax year")
+        if not re.fullmatch(r"\d{4}", value):
+            self._fail("bad-year", line, f"#TAXAR is {value!r}; expected a year like 2024")
+        self.header.tax_year = int(value)
+
+    def _omfattn(self, line: int, label: str, f: list) -> None:
+        self.header.balances_as_of = self._date(self._text(f, 0), line, "#OMFATTN date")
+
+    def _valuta(self, line: int, label: str, f: list) -> None:
+        self.header.currency = self._text(f, 0) or "SEK"
+
+    def _account(self, number: str) -> Account:
+        return self.header.accounts.get(number) or Account(number, "")
+
+    def _konto(self, line: int, label: str, f: list) -> None:
+        number = self._require(f, 0, line, label, "account number")
+        self._once(("#KONTO", number), line, f"#KONTO {number}")
+        current = self._account(number)
+        self.header.accounts[number] = Account(
+            number, self._text(f, 1) or "", current.account_type, current.unit, current.sru
+        )
+
+    def _dim(self, line: int, label: str, f: list) -> None:
+        number = self._require(f, 0, line, label, "dimension number").strip()
+        parent = None
+        if label == "#UNDERDIM":
+            parent = self._require(f, 2, line, label, "superior dimension").strip()
+        self.header.dimensions[number] = Dimension(number, self._text(f, 1) or "", parent)
+
+    def _objekt(self, line: int, label: str, f: list) -> None:
+        dimension = self._require(f, 0, line, label, "dimension number").strip()
+        object_id = self._require(f, 1, line, label, "object id")
+        self._once(("#OBJEKT", dimension, object_id), line, f"#OBJEKT {dimension} {object_id}")
+        self.header.objects[(dimension, object_id)] = self._text(f, 2) or ""
+
+    def _balance(self, line: int, label: str, f: list) -> None:
+        kind = label[1:]
+        year = self._year(self._text(f, 0), line, label)
+        account = self._require(f, 1, line, label, "account number")
+        offset = 2
+        objects: Objects = ()
+        if kind in ("OIB", "OUB"):
+            objects = self._objects(f[2] if len(f) > 2 else None, line)
+            offset = 3
+        amount = self._amount(self._text(f, offset), line, f"{label} amount")
+        quantity = self._optional_amount(self._text(f, offset + 1), line, f"{label} quantity")
+        self._once((kind, year, account, objects), line, f"{label} {year} {account}")
+        self.header.balances.append(Balance(kind, year, account, amount, objects, quantity, line))
+
+    def _period(self, line: int, label: str, f: list) -> None:
+        year = self._year(self._text(f, 0), line, label)
+        period = self._require(f, 1, line, label, "period")
+        if not _PERIOD.match(period):
+            self._fail("bad-period", line, f"{label} period is {period!r}; expected YYYYMM")
+        account = self._require(f, 2, line, label, "account number")
+        objects = self._objects(f[3], line) if len(f) > 3 and isinstance(f[3], list) else ()
+        offset = 4 if len(f) > 3 and isinstance(f[3], list) else 3
+        amount = self._amount(self._text(f, offset), line, f"{label} amount")
+        quantity = self._optional_amount(self._text(f, offset + 1), line, f"{label} quantity")
+        self.header.period_balances.append(
+            PeriodBalance(label[1:], year, period, account, amount, objects, quantity, line)
+        )
+
+    # -- after the header ------------------------------------------------------------------
+    def _check_header(self) -> None:
+        h = self.header
+        declared = DECLARED.get((h.format or "").upper())
+        if h.format and declared and declared != self.encoding and self._encoding_settled:
+            self._report(
+                "encoding-mismatch",
+                None,
+                f"#FORMAT {h.format} says {declared.upper()}, but the bytes are "
+                f"{self.encoding.upper()}; read as {self.encoding.upper()}",
+            )
+        if self._first_label not in (None, "#FLAGGA"):
+            self._report("flag-first", 1, "#FLAGGA must be the first record of a SIE file")
+        required = ["#FLAGGA", "#PROGRAM", "#FORMAT", "#GEN", "#FNAMN"]
+        if h.sie_type != "1":
+            required.append("#SIETYP")
+        if h.sie_type in ("1", "2", "3"):
+            required.append("#RAR")
+        if h.sie_type in ("2", "3"):
+            required.append("#OMFATTN")
+        for label in required:
+            if label not in self._seen_labels:
+                self._report("missing-label", None, f"the file has no {label}, which SIE requires")
+        known_years = {y.index for y in h.fiscal_years}
+        for balance in (*h.balances, *h.period_balances):
+            if balance.year not in known_years:
+                self._report(
+                    "unknown-year",
+                    balance.line,
+                    f"#{balance.kind} for year {balance.year}, but no #RAR {balance.year} says "
+                    "which dates that year covers",
+                )
+
+    # -- vouchers --------------------------------------------------------------------------
+    def vouchers(self) -> Iterator[Voucher]:
+        """Stream the vouchers; at the end, prove the file complete."""
+        booked: dict[str, Decimal] = {}
+        current = self.header.fiscal_year(0)
+        # a 4I file may name a few accounts; only an export's chart is complete
+        check_accounts = self.header.kind == "4E" and bool(self.header.accounts)
+        seen: dict[tuple[str, str], int] = {}
+        self._dimensions_with_objects = {d for d, _ in self.header.objects}
+        for voucher, damaged in self._vouchers():
+            if not damaged:
+                self._check_voucher(voucher, current, check_accounts, seen)
+            for row in voucher.rows:
+                if row.kind == "TRANS":
+                    booked[row.account] = booked.get(row.account, Decimal(0)) + row.amount
+            yield voucher
+        self._finish(booked)
+
+    def read(self) -> list[Voucher]:
+        """All vouchers at once, for small files and tests."""
+        return list(self.vouchers())
+
+    def _check_voucher(
+        self,
+        voucher: Voucher,
+        current: FiscalYear | None,
+        check_accounts: bool,
+        seen: dict[tuple[str, str], int],
+    ) -> None:
+        line = voucher.line
+        if not voucher.rows:
+            self._report("empty-voucher", line, f"{voucher.describe()} has no rows")
+        off = voucher.imbalance()
+        if off:
+            self._report(
+                "unbalanced-voucher", line, f"{voucher.describe()} does not balance: off by {off}"
+            )
+        if current is not None and not current.start <= voucher.date <= current.end:
+            self._report(
+                "outside-year",
+                line,
+                f"{voucher.describe()} lies outside the fiscal year {current.start} – "
+                f"{current.end} (#RAR 0)",
+            )
+        if voucher.number:  # 4I vouchers may leave the number to the receiving program
+            key = (voucher.series, voucher.number)
+            if key in seen:
+                self._report(
+                    "duplicate-voucher",
+                    line,
+                    f"{voucher.describe()} has the same series and number as the voucher on "
+                    f"line {seen[key]}",
+                )
+            else:
+                seen[key] = line
+        rows = voucher.rows
+        for i, row in enumerate(rows):
+            if (
+                check_accounts
+                and row.account not in self.header.accounts
+                and self._first_time("unknown-account", row.account)
+            ):
+                self._report(
+                    "unknown-account",
+                    row.line,
+                    f"{voucher.describe()} books on account {row.account}, which the chart "
+                    "(#KONTO) does not have",
+                )
+            for dimension, object_id in row.objects:
+                if (
+                    self.header.dimensions
+                    and dimension not in self.header.dimensions
+                    and dimension not in ("1", "6")
+                    and self._first_time("unknown-object", dimension)
+                ):
+                    self._report(
+                        "unknown-object",
+                        row.line,
+                        f"dimension {dimension} is used but never declared (#DIM)",
+                    )
+                elif (
+                    dimension in self._dimensions_with_objects
+                    and (dimension, object_id) not in self.header.objects
+                    and self._first_time("unknown-object", (dimension, object_id))
+                ):
+                    self._report(
+                        "unknown-object",
+                        row.line,
+                        f"object {object_id} of dimension {dimension} is used but never "
+                        "declared (#OBJEKT)",
+                    )
+            if row.kind == "RTRANS":
+                twin = rows[i + 1] if i + 1 < len(rows) else None
+                if twin is None or (twin.kind, twin.account, twin.amount, twin.objects) != (
+                    "TRANS",
+                    row.account,
+                    row.amount,
+                    row.objects,
+                ):
+                    self._report(
+                        "rtrans-without-twin",
+                        row.line,
+                        f"the #RTRANS row of {voucher.describe()} is not followed by its "
+                        "#TRANS twin (same account, objects and amount)",
+                    )
+
+    def _first_time(self, code: str, key: object) -> bool:
+        if (code, key) in self._reported:
+            return False
+        self._reported.add((code, key))
+        return True
+
+    def _vouchers(self) -> Iterator[tuple[Voucher, bool]]:
+        while (record := self._next()) is not None:
+            line, label, f = record
+            if label != "#VER":
+                self._header_record(record)
+                continue
+            try:
+                voucher = Voucher(
+                    series=self._text(f, 0) or "",
+                    number=self._text(f, 1) or "",
+                    date=self._date(self._text(f, 2), line, "#VER date"),
+                    text=self._text(f, 3) or "",
+                    registered=self._optional_date(
+                        self._text(f, 4), line, "#VER registration date"
+                    ),
+                    signature=self._text(f, 5),
+                    line=line,
+                )
+            except _Skip:
+                voucher = Voucher("", "", date.min, "", line=line)
+            damaged = voucher.date == date.min
+            opening = self._next()
+            if opening is None:
+                self._report(
+                    "truncated",
+                    line,
+                    f"the file ends right after the #VER line of {voucher.describe()}: the "
+                    "file is truncated",
+                )
+                self._damaged = True
+                return
+            braced = opening[1] == "{"
+            if not braced:
+                self._report(
+                    "missing-block",
+                    opening[0],
+                    f"expected '{{' to open the rows of {voucher.describe()} (line {line})",
+                )
+                self._pending = opening
+            while True:
+                row = self._next()
+                if not braced and (row is None or row[1] not in (*_ROW_LABELS, "}")):
+                    self._pending = row
+                    break
+                if row is None:
+                    self._report(
+                        "truncated",
+                        line,
+                        f"{voucher.describe()} is not closed with '}}' before the end of the "
+                        "file: the file is truncated",
+                    )
+                    self._damaged = True
+                    return
+                row_line, row_label, rf = row
+                if row_label == "}":
+                    break
+                if row_label == _LOST:
+                    damaged = True
+                    continue
+                kind = _ROW_LABELS.get(row_label)
+                if kind is not None:
+                    try:
+                        voucher.rows.append(self._row(kind, rf, row_line))
+                    except _Skip:
+                        damaged = True
+                elif row_label in ("#VER", "{"):
+                    self._report(
+                        "unclosed-voucher",
+                        row_line,
+                        f"{voucher.describe()} (line {line}) is not closed with '}}' before "
+                        f"the next {row_label}",
+                    )
+                    self._pending = row if row_label == "#VER" else None
+                    damaged = True
+                    break
+                else:
+                    self._header_record(row)
+            self._damaged = self._damaged or damaged
+            yield voucher, damaged
+
+    def _row(self, kind: str, f: list, line: int) -> VoucherRow:
+        label = f"#{kind}"
+        account = self._require(f, 0, line, label, "account number")
+        if len(f) < 3:
+            self._fail("missing-field", line, f"{label} needs account, object list and amount")
+        return VoucherRow(
+            kind=kind,
+            account=account,
+            amount=self._amount(self._text(f, 2), line, f"{label} amount"),
+            objects=self._objects(f[1], line),
+            date=self._optional_date(self._text(f, 3), line, f"{label} date"),
+            text=self._text(f, 4),
+            quantity=self._optional_amount(self._text(f, 5), line, f"{label} quantity"),
+            signature=self._text(f, 6),
+            line=line,
+        )
+
+    # -- the end of the file ---------------------------------------------------------------
+    def _finish(self, booked: dict[str, Decimal]) -> None:
+        if self._checksum is not None:
+            self._report(
+                "truncated",
+                self._checksum_opened_at,
+                "the file opens a #KSUMMA checksum but ends before the closing #KSUMMA: the "
+                "file is truncated",
+            )
+        if self._lossy_lines > 1:
+            self.diagnostics.append(
+                Diagnostic(
+                    "lossy-encoding",
+                    ERROR,
+                    self.name,
+                    None,
+                    f"in all, {self._lossy_lines} lines carry U+FFFD replacement characters",
+                )
+            )
+        self._check_complete(booked)
+
+    def _check_complete(self, booked: dict[str, Decimal]) -> None:
+        """A 4E export states its closing balances: IB + Σ#TRANS must give UB for balance
+        accounts and RES for result accounts. Without #KSUMMA this is the only way to see that
+        a file cut between two vouchers is incomplete."""
+        opening: dict[str, Decimal] = {}
+        stated: dict[str, Decimal] = {}
+        for b in self.header.balances:
+            if b.year == 0 and b.kind == "IB":
+                opening[b.account] = b.amount
+            elif b.year == 0 and b.kind in ("UB", "RES"):
+                stated[b.account] = b.amount
+        if not stated or not booked or self._damaged:
+            return
+        wrong = []
+        for account in sorted(set(stated) | set(booked)):
+            # exporters leave out zero balances, so an account without #UB/#RES closes at zero
+            start = opening.get(account, Decimal(0)) if account[0] in "12" else Decimal(0)
+            moved = booked.get(account, Decimal(0))
+            if start + moved != stated.get(account, Decimal(0)):
+                wrong.append((account, start, moved, stated.get(account, Decimal(0))))
+        if wrong:
+            account, start, moved, stated_amount = wrong[0]
+            more = f" (and {len(wrong) - 1} more accounts)" if len(wrong) > 1 else ""
+            self._report(
+                "balances-disagree",
+                None,
+                f"the vouchers do not add up to the balances the file states: account {account} "
+                f"opens at {start} and its vouchers move {moved}, which gives {start + moved}, "
+                f"but the file says {stated_amount}{more}. The file is incomplete (most likely "
+                "truncated) or was edited after the export",
+            )
+
+
+def _header_text(attribute: str):
+    """A handler for a label whose one field goes to a header attribute as it is."""
+
+    def handle(reader: SieReader, line: int, label: str, f: list) -> None:
+        setattr(reader.header, attribute, reader._text(f, 0))
+
+    return handle
+
+
+def _account_attribute(attribute: str, what: str):
+    """A handler for #KTYP, #ENHET and #SRU: one more fact about an account."""
+
+    def handle(reader: SieReader, line: int, label: str, f: list) -> None:
+        number = reader._require(f, 0, line, label, "account number")
+        value = reader._require(f, 1, line, label, what)
+        current = reader._account(number)
+        values = {
+            "account_type": current.account_type,
+            "unit": current.unit,
+            "sru": current.sru,
+            attribute: value,
+        }
+        reader.header.accounts[number] = Account(number, current.name, **values)
+
+    return handle
+
+
+_R = SieReader
+_HANDLERS = {
+    "#FLAGGA": _R._flagga,
+    "#PROGRAM": _R._program,
+    "#FORMAT": _R._format,
+    "#GEN": _R._gen,
+    "#SIETYP": _R._sietyp,
+    "#PROSA": _header_text("prosa"),
+    "#FTYP": _header_text("company_type"),
+    "#FNR": _header_text("company_number"),
+    "#ORGNR": _R._orgnr,
+    "#BKOD": _header_text("industry_code"),
+    "#ADRESS": _R._adress,
+    "#FNAMN": _R._fnamn,
+    "#RAR": _R._rar,
+    "#TAXAR": _R._taxar,
+    "#OMFATTN": _R._omfattn,
+    "#KPTYP": _header_text("chart_type"),
+    "#VALUTA": _R._valuta,
+    "#KONTO": _R._konto,
+    "#KTYP": _account_attribute("account_type", "account type"),
+    "#ENHET": _account_attribute("unit", "unit"),
+    "#SRU": _account_attribute("sru", "SRU code"),
+    "#DIM": _R._dim,
+    "#UNDERDIM": _R._dim,
+    "#OBJEKT": _R._objekt,
+    "#IB": _R._balance,
+    "#UB": _R._balance,
+    "#RES": _R._balance,
+    "#OIB": _R._balance,
+    "#OUB": _R._balance,
+    "#PSALDO": _R._period,
+    "#PBUDGET": _R._period,
+}
+assert set(_HANDLERS) | {"#KSUMMA"} == _HEADER_LABELS
