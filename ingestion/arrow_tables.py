@@ -33,12 +33,14 @@ class RawTable:
     replace_key: tuple[str, ...] = ()
 
     def hints(self) -> dict:
-        # delete-insert on the primary key alone is an upsert; with a merge key it replaces sets.
+        # Every table names its merge key explicitly: hints given to one table of a resource
+        # otherwise carry over to the next (a replace key leaking onto an upsert table deletes
+        # rows it should keep). delete-insert on the primary key is an upsert.
         return dlt.mark.make_hints(
             table_name=self.name,
             write_disposition={"disposition": "merge", "strategy": "delete-insert"},
             primary_key=list(self.primary_key),
-            merge_key=list(self.replace_key) if self.replace_key else None,
+            merge_key=list(self.replace_key or self.primary_key),
         )
 
     def table(self, rows: Sequence[dict]) -> object:
@@ -70,7 +72,9 @@ class Batcher:
             rows.clear()
 
     def flush(self) -> Iterator[object]:
+        """The remaining rows; a table that got none still gets an empty batch, so that it
+        exists in the warehouse for the models that read it."""
         for name, rows in self._rows.items():
-            if rows:
+            if rows or not self.counts[name]:
                 yield self._tables[name].table(rows)
                 rows.clear()

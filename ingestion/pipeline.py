@@ -24,7 +24,7 @@ from ledgerbridge.errors import (
     find_user_error,
 )
 from ledgerbridge.state import recorded_run
-from ledgerbridge.warehouse import connect_warehouse, writer_lock
+from ledgerbridge.warehouse import connect_warehouse, warehouse_busy, writer_lock
 
 
 @dataclass
@@ -40,6 +40,8 @@ class LoadOutcome:
 @dataclass
 class IngestReport:
     outcomes: list[LoadOutcome] = field(default_factory=list)
+    #: Things worth saying that are not failures (an empty folder, files ignored).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[LoadOutcome]:
@@ -91,7 +93,9 @@ def ingest(
     with writer_lock(paths, command), recorded_run(paths, "ingest") as run:
         for company in companies:
             if company.sie is not None:
-                report.outcomes += _ingest_sie(paths, company, company.sie.folder, say)
+                report.outcomes += _ingest_sie(
+                    paths, company, company.sie.folder, say, report.notes
+                )
             if company.erp_files is not None:
                 report.outcomes.append(_ingest_erp(paths, company, company.erp_files.folder, say))
         run.summary.update(report.summary())
@@ -129,7 +133,7 @@ def _run(paths: Paths, dataset: str, name: str, rows: Callable[[], Iterator[obje
     try:
         _pipeline(paths, dataset).run(resource())
     except PipelineStepFailed as exc:
-        user_error = find_user_error(exc)
+        user_error = find_user_error(exc) or warehouse_busy(paths, exc)
         if user_error is not None:
             raise user_error from None
         raise
@@ -142,7 +146,9 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _ingest_sie(paths: Paths, company: Company, folder: Path, say: Progress) -> list[LoadOutcome]:
+def _ingest_sie(
+    paths: Paths, company: Company, folder: Path, say: Progress, notes: list[str]
+) -> list[LoadOutcome]:
     if not folder.is_dir():
         error = InputNotFoundError(
             f"the SIE folder of company '{company.id}' does not exist: {folder}",
@@ -151,8 +157,15 @@ def _ingest_sie(paths: Paths, company: Company, folder: Path, say: Progress) -> 
         )
         return [LoadOutcome(company.id, "sie", _display(folder), "failed", error=error)]
     files = sie.find_sie_files(folder)
+    others = sorted(p.name for p in folder.iterdir() if p.is_file() and p not in files)
+    if others:
+        notes.append(
+            f"{company.id}: ignored in {_display(folder)} (not .se/.si/.sie): "
+            + ", ".join(others[:5])
+            + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+        )
     if not files:
-        say(f"{company.id}: no SIE files in {_display(folder)}")
+        notes.append(f"{company.id}: no SIE files (.se, .si, .sie) in {_display(folder)}")
         return []
     known = _known(
         paths, "select file_sha256 from raw_sie.files where company_id = ?", [company.id]

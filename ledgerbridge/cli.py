@@ -58,6 +58,14 @@ ConfigOption = Annotated[
 def main() -> None:
     try:
         app()
+    except OSError as exc:
+        # a path the user gave cannot be used (not a folder, not writable, disk full…)
+        where = f": {exc.filename}" if exc.filename else ""
+        err_console.print(
+            f"[bold red]error\\[os][/]: {escape(exc.strerror or str(exc))}{escape(where)}",
+            highlight=False,
+        )
+        sys.exit(1)
     except LedgerbridgeError as exc:
         err_console.print(
             f"[bold red]error\\[{exc.code}][/]: {escape(exc.message)}", highlight=False
@@ -107,6 +115,8 @@ def _ingest(paths: Paths, settings: Settings, command: str) -> None:
         console.print(f"  loaded    {outcome.item}  [dim]{rows}[/]", highlight=False)
     for outcome in unchanged:
         console.print(f"  unchanged {outcome.item}  [dim](already loaded)[/]", highlight=False)
+    for note in report.notes:
+        console.print(f"  [yellow]note[/]      {escape(note)}", highlight=False)
 
 
 def _build(paths: Paths, command: str) -> None:
@@ -160,7 +170,7 @@ def publish() -> None:
 
 @app.command()
 def serve(
-    port: Annotated[int, typer.Option(help="Port for the dashboards.")] = 8501,
+    port: Annotated[int, typer.Option(help="Port for the dashboards.", min=1, max=65535)] = 8501,
     address: Annotated[
         str,
         typer.Option(help="Address to listen on; 0.0.0.0 exposes the dashboards to your network."),
@@ -222,7 +232,7 @@ def demo(
     serve_: Annotated[
         bool, typer.Option("--serve/--no-serve", help="Serve the dashboards at the end.")
     ] = True,
-    port: Annotated[int, typer.Option(help="Port for the dashboards.")] = 8501,
+    port: Annotated[int, typer.Option(help="Port for the dashboards.", min=1, max=65535)] = 8501,
 ) -> None:
     """Generate Demo AB, ingest it, build, publish and serve the dashboards."""
     from ledgerbridge.demo import run_demo

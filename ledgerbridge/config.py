@@ -124,6 +124,11 @@ class Settings:
         )
 
 
+def orgnr_digits(orgnr: str | None) -> str:
+    """An organisation number's ten digits, however it is written (556677-8899, 165566778899)."""
+    return re.sub(r"\D", "", orgnr or "")[-10:]
+
+
 def find_config_file(paths: Paths, explicit: Path | None = None) -> Path:
     """The configuration file to use: --config, $LEDGERBRIDGE_CONFIG, ./ledgerbridge.toml, then
     $LEDGERBRIDGE_HOME/ledgerbridge.toml (where ``ledgerbridge demo`` writes the demo's)."""
@@ -181,6 +186,11 @@ def parse_settings(raw: dict, path: Path) -> Settings:
         sources = body.get("sources", {})
         if not isinstance(sources, dict):
             raise ConfigError(f"{where}.sources: expected a table")
+        if not sources:
+            raise ConfigError(
+                f"{where}: no sources; add [companies.{company_id}.sources.sie] (a folder of "
+                f"SIE exports) or [companies.{company_id}.sources.erp_files]",
+            )
         unknown = set(sources) - {"sie", "erp_files"}
         if unknown:
             raise ConfigError(

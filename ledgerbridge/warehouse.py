@@ -12,6 +12,7 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 import socket
 import threading
 import time
@@ -23,8 +24,8 @@ from pathlib import Path
 import duckdb
 
 from ledgerbridge.config import Paths
-from ledgerbridge.errors import LockHeldError, NotReadyError
-from ledgerbridge.state import recorded_run
+from ledgerbridge.errors import LedgerbridgeError, LockHeldError, NotReadyError
+from ledgerbridge.state import last_runs, recorded_run
 
 #: Schemas whose tables are copied to serving.duckdb: what dashboards and syncs may read.
 PUBLISHED_SCHEMAS = ("marts",)
@@ -122,7 +123,25 @@ def connect_warehouse(paths: Paths, *, read_only: bool = False) -> duckdb.DuckDB
         raise NotReadyError(
             f"no warehouse yet at {paths.warehouse}", hint="run `ledgerbridge ingest` first"
         )
-    return duckdb.connect(str(paths.warehouse), read_only=read_only)
+    try:
+        return duckdb.connect(str(paths.warehouse), read_only=read_only)
+    except duckdb.IOException as exc:
+        raise warehouse_busy(paths, exc) or exc from None
+
+
+def warehouse_busy(paths: Paths, exc: BaseException) -> LedgerbridgeError | None:
+    """The clear error for DuckDB's "Could not set lock": someone outside ledgerbridge (a DuckDB
+    shell, a notebook, a BI tool) has warehouse.duckdb open, which blocks every writer."""
+    message = str(exc)
+    if "Could not set lock" not in message and "Conflicting lock" not in message:
+        return None
+    pid = re.search(r"PID (\d+)", message)
+    who = f"process {pid.group(1)}" if pid else "another process"
+    return LockHeldError(
+        f"{paths.warehouse} is open in {who}, which blocks writing it",
+        hint="close that program (a DuckDB shell, a notebook, a BI tool); read the published "
+        "serving.duckdb instead, which never blocks the warehouse",
+    )
 
 
 def connect_serving(paths: Paths) -> duckdb.DuckDBPyConnection:
@@ -157,6 +176,13 @@ def publish(
         if not paths.warehouse.exists():
             raise NotReadyError(
                 f"no warehouse at {paths.warehouse}", hint="run `ledgerbridge ingest` first"
+            )
+        last_build = last_runs(paths).get("build")
+        if last_build is not None and last_build.status != "ok":
+            raise NotReadyError(
+                f"the last build ({last_build.started_at}) failed, so the marts in the "
+                "warehouse have not passed their tests; the published snapshot stays as it was",
+                hint="fix what the build reported and run `ledgerbridge build` again",
             )
         tmp = paths.serving.with_name(f".serving.{os.getpid()}.duckdb.tmp")
         tmp.unlink(missing_ok=True)

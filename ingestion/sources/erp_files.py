@@ -24,7 +24,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from ingestion.arrow_tables import AMOUNT, QUANTITY, Batcher, RawTable, schema
-from ledgerbridge.config import Company
+from ledgerbridge.config import Company, orgnr_digits
 from ledgerbridge.errors import InvalidInputError
 
 DATASET = "raw_erp_files"
@@ -338,8 +338,10 @@ def read_manifest(folder: Path, company: Company) -> Manifest:
     if mode not in ("full", "incremental"):
         raise InvalidInputError(f"{path}: mode is {mode!r}; expected 'full' or 'incremental'")
     company_info = raw.get("company") or {}
+    if not isinstance(company_info, dict):
+        raise InvalidInputError(f"{path}: 'company' must be an object with name and orgnr")
     orgnr = company_info.get("orgnr")
-    if company.orgnr and orgnr and _digits(orgnr) != _digits(company.orgnr):
+    if company.orgnr and orgnr and orgnr_digits(orgnr) != orgnr_digits(company.orgnr):
         raise InvalidInputError(
             f"{path}: the export belongs to organisation number {orgnr} "
             f"({company_info.get('name')}), not to company '{company.id}' ({company.orgnr})"
@@ -362,15 +364,17 @@ def read_manifest(folder: Path, company: Company) -> Manifest:
             continue
         if not isinstance(body, dict) or not isinstance(body.get("file"), str):
             raise InvalidInputError(f"{path}: entities.{name} needs a 'file'")
+        if "records" in body and (
+            not isinstance(body["records"], int) or isinstance(body["records"], bool)
+        ):
+            raise InvalidInputError(f"{path}: entities.{name}.records must be a whole number")
+        if "sha256" in body and not isinstance(body["sha256"], str):
+            raise InvalidInputError(f"{path}: entities.{name}.sha256 must be a text")
         file = folder / body["file"]
         if not file.is_file():
             raise InvalidInputError(f"{path}: lists {body['file']} for {name}, which is missing")
         manifest.entities[name] = body
     return manifest
-
-
-def _digits(value: str) -> str:
-    return re.sub(r"\D", "", value)[-10:]
 
 
 class _RecordChecker:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -19,7 +18,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from ingestion.arrow_tables import AMOUNT, QUANTITY, Batcher, RawTable, schema
-from ledgerbridge.config import Company
+from ledgerbridge.config import Company, orgnr_digits
 from ledgerbridge.formats.sie import DIM_COST_CENTRE, DIM_PROJECT, Diagnostic, SieError, SieReader
 
 DATASET = "raw_sie"
@@ -44,7 +43,9 @@ FILES = RawTable(
         ("fiscal_year_end", _D),
         ("vouchers", _I),
         ("voucher_rows", _I),
-        ("skipped_labels", _S),
+        ("format_declared", _S),
+        ("unknown_labels", _S),
+        ("diagnostics", _S),
         ("loaded_at", pa.timestamp("us", tz="UTC")),
     ),
     primary_key=("company_id", "file_sha256"),
@@ -83,12 +84,19 @@ BALANCES = _per_year(
     ("objects", _S),
     ("amount", AMOUNT),
     ("quantity", QUANTITY),
-    ("relative_year", _I),
-    replace=False,
 )
+PERIOD_BALANCES = _per_year(
+    "period_balances",
+    (("balance_kind", _S), ("period", _S), ("account_number", _S), ("object_key", _S)),
+    ("objects", _S),
+    ("amount", AMOUNT),
+    ("quantity", QUANTITY),
+)
+# voucher_occurrence tells apart vouchers that share series and number (some programs give
+# every automatic voucher the same "# 1"); it is 1 for all others.
 VOUCHERS = _per_year(
     "vouchers",
-    (("voucher_series", _S), ("voucher_number", _S)),
+    (("voucher_series", _S), ("voucher_number", _S), ("voucher_occurrence", _I)),
     ("voucher_date", _D),
     ("voucher_text", _S),
     ("registered_on", _D),
@@ -96,7 +104,12 @@ VOUCHERS = _per_year(
 )
 VOUCHER_ROWS = _per_year(
     "voucher_rows",
-    (("voucher_series", _S), ("voucher_number", _S), ("row_number", _I)),
+    (
+        ("voucher_series", _S),
+        ("voucher_number", _S),
+        ("voucher_occurrence", _I),
+        ("row_number", _I),
+    ),
     ("row_kind", _S),
     ("account_number", _S),
     ("cost_centre", _S),
@@ -109,7 +122,17 @@ VOUCHER_ROWS = _per_year(
     ("source_line", _I),
     lineage=False,
 )
-TABLES = (FILES, FISCAL_YEARS, ACCOUNTS, DIMENSIONS, OBJECTS, BALANCES, VOUCHERS, VOUCHER_ROWS)
+TABLES = (
+    FILES,
+    FISCAL_YEARS,
+    ACCOUNTS,
+    DIMENSIONS,
+    OBJECTS,
+    BALANCES,
+    PERIOD_BALANCES,
+    VOUCHERS,
+    VOUCHER_ROWS,
+)
 _WITH_LINEAGE = frozenset(t.name for t in TABLES if "file_sha256" in t.schema.names)
 
 
@@ -131,8 +154,8 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _digits(orgnr: str | None) -> str:
-    return re.sub(r"\D", "", orgnr or "")[-10:]
+def _object_key(objects: tuple[tuple[str, str], ...]) -> str:
+    return " ".join(f"{d}:{o}" for d, o in objects)
 
 
 def _objects_json(objects: tuple[tuple[str, str], ...]) -> str | None:
@@ -155,13 +178,16 @@ def sie_file_rows(ref: SieFileRef, company: Company, display_name: str) -> Itera
                 "has no #RAR 0 (fiscal year): it is not a SIE 4E export of a company's books. "
                 "Import files (4I) carry vouchers for another program to book, not books",
             )
-        if company.orgnr and header.orgnr and _digits(company.orgnr) != _digits(header.orgnr):
+        if (
+            company.orgnr
+            and header.orgnr
+            and orgnr_digits(company.orgnr) != orgnr_digits(header.orgnr)
+        ):
             fail(
                 "wrong-company",
                 f"belongs to organisation number {header.orgnr} ({header.company_name}), but "
                 f"lies in the SIE folder of company '{company.id}' ({company.orgnr})",
             )
-        year_start = {y.index: y.start for y in header.fiscal_years}
         start = current.start
         batch = Batcher(*TABLES)
 
@@ -179,47 +205,42 @@ def sie_file_rows(ref: SieFileRef, company: Company, display_name: str) -> Itera
             yield from add(DIMENSIONS, dimension=number, dimension_name=dimension.name)
         for (dimension, object_id), name in header.objects.items():
             yield from add(OBJECTS, dimension=dimension, object_id=object_id, object_name=name)
+        # Each fiscal year's own export is the authority on its balances: a file's year -1
+        # figures would overwrite the previous year's file, so only year 0 lands.
         for balance in header.balances:
-            if balance.year not in year_start:
-                fail(
-                    "unknown-year",
-                    f"has a #{balance.kind} for year {balance.year} but no #RAR {balance.year} "
-                    "saying which dates that year covers",
+            if balance.year == 0:
+                yield from add(
+                    BALANCES,
+                    balance_kind=balance.kind,
+                    account_number=balance.account,
+                    object_key=_object_key(balance.objects),
+                    objects=_objects_json(balance.objects),
+                    amount=balance.amount,
+                    quantity=balance.quantity,
                 )
-            yield from add(
-                BALANCES,
-                year_start[balance.year],
-                balance_kind=balance.kind,
-                account_number=balance.account,
-                object_key=" ".join(f"{d}:{o}" for d, o in balance.objects),
-                objects=_objects_json(balance.objects),
-                amount=balance.amount,
-                quantity=balance.quantity,
-                relative_year=balance.year,
-            )
-        seen_vouchers: dict[tuple[str, str], int] = {}
-        voucher_rows = 0
+        for period in header.period_balances:
+            if period.year == 0:
+                yield from add(
+                    PERIOD_BALANCES,
+                    balance_kind=period.kind,
+                    period=period.period,
+                    account_number=period.account,
+                    object_key=_object_key(period.objects),
+                    objects=_objects_json(period.objects),
+                    amount=period.amount,
+                    quantity=period.quantity,
+                )
+        occurrences: dict[tuple[str, str], int] = {}
+        vouchers = voucher_rows = 0
         for voucher in reader.vouchers():
-            if not current.start <= voucher.date <= current.end:
-                fail(
-                    "outside-year",
-                    f"{voucher.describe()} lies outside the fiscal year "
-                    f"{current.start}–{current.end} (#RAR 0)",
-                    voucher.line,
-                )
             key = (voucher.series, voucher.number)
-            if key in seen_vouchers:
-                fail(
-                    "duplicate-voucher",
-                    f"{voucher.describe()} has the same series and number as the voucher on "
-                    f"line {seen_vouchers[key]}",
-                    voucher.line,
-                )
-            seen_vouchers[key] = voucher.line
+            occurrence = occurrences[key] = occurrences.get(key, 0) + 1
+            vouchers += 1
             yield from add(
                 VOUCHERS,
                 voucher_series=voucher.series,
                 voucher_number=voucher.number,
+                voucher_occurrence=occurrence,
                 voucher_date=voucher.date,
                 voucher_text=voucher.text,
                 registered_on=voucher.registered,
@@ -231,6 +252,7 @@ def sie_file_rows(ref: SieFileRef, company: Company, display_name: str) -> Itera
                     VOUCHER_ROWS,
                     voucher_series=voucher.series,
                     voucher_number=voucher.number,
+                    voucher_occurrence=occurrence,
                     row_number=number,
                     row_kind=row.kind,
                     account_number=row.account,
@@ -251,18 +273,22 @@ def sie_file_rows(ref: SieFileRef, company: Company, display_name: str) -> Itera
                 "file_name": ref.path.name,
                 "program": header.program,
                 "program_version": header.program_version,
-                "sie_type": header.sie_type,
+                "sie_type": header.kind,
+                "format_declared": header.format,
                 "encoding": reader.encoding,
                 "company_name": header.company_name,
                 "orgnr": header.orgnr,
                 "generated_on": header.generated,
                 "fiscal_year_start": current.start,
                 "fiscal_year_end": current.end,
-                "vouchers": len(seen_vouchers),
+                "vouchers": vouchers,
                 "voucher_rows": voucher_rows,
-                "skipped_labels": json.dumps(header.unknown_labels)
+                "unknown_labels": json.dumps(header.unknown_labels)
                 if header.unknown_labels
                 else None,
+                "diagnostics": json.dumps(
+                    [d.as_dict() for d in reader.diagnostics], ensure_ascii=False
+                ),
                 "loaded_at": datetime.now(UTC),
             },
         )

@@ -172,6 +172,12 @@ def generate(
     accounting.close()
 
     truth = sorted(planted.truth, key=lambda t: (DISCREPANCY_KINDS.index(t["kind"]), t["document"]))
+    missing = set(DISCREPANCY_KINDS) - {t["kind"] for t in truth}
+    not_booked = sum(1 for t in truth if t["kind"] == "invoice_not_booked")
+    if missing or not_booked < planted.not_booked_count:
+        raise AssertionError(
+            f"the simulation failed to plant {sorted(missing) or 'both unbooked invoices'}"
+        )
     truth_file = folder / "ground_truth.json"
     truth_file.write_text(json.dumps(truth, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 

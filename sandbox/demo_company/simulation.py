@@ -423,7 +423,6 @@ class DemoSimulation:
         if (
             invoice.pay_on is None
             and invoice.day > self.end - timedelta(days=planted.not_booked_window_days)
-            and lines[0]["project"] is None
             and sum(1 for t in planted.truth if t["kind"] == "invoice_not_booked")
             < planted.not_booked_count
         ):
@@ -439,7 +438,7 @@ class DemoSimulation:
         rows: list[tuple[str, Decimal, str | None, str | None]] = []
         factor = Decimal(1)
         if (
-            month == planted.amount_mismatch_month
+            month >= planted.amount_mismatch_month
             and lines[0]["project"] is None
             and invoice.pay_on is not None
             and planted.once("amount_mismatch")
@@ -448,7 +447,7 @@ class DemoSimulation:
         cost_centre_override = None
         project_override = None
         if (
-            month == planted.dimension_cost_centre_month
+            month >= planted.dimension_cost_centre_month
             and lines[0]["project"] is None
             and planted.once("dimension_cost_centre")
         ):
@@ -462,7 +461,7 @@ class DemoSimulation:
                 )
             )
         if (
-            month == planted.dimension_project_month
+            month >= planted.dimension_project_month
             and lines[0]["project"] is not None
             and planted.once("dimension_project")
         ):
@@ -710,7 +709,7 @@ class DemoSimulation:
             (chart.PAYABLES, -total, None, None),
         ]
         self.books.book("D", day, text, rows)
-        if self._month_index(day) == self.planted.duplicate_month and self.planted.once(
+        if self._month_index(day) >= self.planted.duplicate_month and self.planted.once(
             "duplicate"
         ):
             again = next_working_day(day + timedelta(days=3))
@@ -888,7 +887,7 @@ class DemoSimulation:
                     ],
                 )
             if (
-                month == planted.inventory_month
+                month >= planted.inventory_month
                 and warehouse.code == planted.inventory_warehouse
                 and planted.once("inventory")
             ):

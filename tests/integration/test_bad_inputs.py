@@ -281,3 +281,103 @@ def test_a_failing_data_test_stops_the_build_with_its_name(
     assert "error[build-failed]" in result.stderr
     assert "zero_sum" in result.stderr
     assert not (home / "serving.duckdb").exists()
+    # and the marts that failed their tests are not published by hand either
+    refused = run_cli("publish", home=home)
+    assert refused.returncode == 1 and "the last build" in refused.stderr
+    assert not (home / "serving.duckdb").exists()
+
+
+def test_an_export_with_balances_but_no_vouchers_builds(tmp_path: Path) -> None:
+    sie = tmp_path / "sie"
+    sie.mkdir()
+    (sie / "balances.se").write_bytes(
+        "\r\n".join(
+            [
+                "#FLAGGA 0",
+                '#PROGRAM "Test" 1',
+                "#FORMAT PC8",
+                "#GEN 20250110",
+                "#SIETYP 4",
+                '#FNAMN "Acme AB"',
+                "#RAR 0 20240101 20241231",
+                '#KONTO 1930 "Bank"',
+                '#KONTO 2081 "Aktiekapital"',
+                "#IB 0 1930 500.00",
+                "#IB 0 2081 -500.00",
+                "#UB 0 1930 500.00",
+                "#UB 0 2081 -500.00",
+                "",
+            ]
+        ).encode("cp437")
+    )
+    home = company_home(tmp_path, sie)
+    assert run_cli("ingest", home=home).returncode == 0
+    built = run_cli("build", home=home)
+    assert built.returncode == 0, built.output
+    assert raw_counts(home)["raw_sie.voucher_rows"] == 0
+
+
+def test_folder_without_sie_files_says_so(tmp_path: Path) -> None:
+    sie = tmp_path / "sie"
+    sie.mkdir()
+    (sie / "books.txt").write_text("not a SIE file name", encoding="utf-8")
+    result = run_cli("ingest", home=company_home(tmp_path, sie))
+    assert result.returncode == 0
+    assert "ignored in" in result.stdout and "books.txt" in result.stdout
+    assert "no SIE files (.se, .si, .sie)" in result.stdout
+
+
+OPEN_ELSEWHERE = textwrap.dedent(
+    """
+    import sys, time, duckdb
+    con = duckdb.connect(sys.argv[1], read_only=True)
+    print("open", flush=True)
+    time.sleep(120)
+    """
+)
+
+
+def test_warehouse_open_in_another_program_is_named(demo_files: DemoResult, tmp_path: Path) -> None:
+    home = company_home(tmp_path, demo_files.sie_files[0].parent)
+    assert run_cli("ingest", home=home).returncode == 0
+    other = subprocess.Popen(
+        [sys.executable, "-c", OPEN_ELSEWHERE, str(home / "warehouse.duckdb")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert other.stdout is not None and other.stdout.readline().strip() == "open"
+        busy = run_cli("ingest", home=home)
+        assert busy.returncode == 1, busy.output
+        assert f"is open in process {other.pid}" in busy.stderr
+        assert "Traceback" not in busy.output
+    finally:
+        other.kill()
+        other.wait()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"company": "Demo AB"}, "'company' must be an object"),
+        (
+            {"entities": {"customers": {"file": "customers.jsonl", "records": "many"}}},
+            "records must be a whole number",
+        ),
+        ({"format": "something/2"}, "this version reads 'ledgerbridge-erp-export/1'"),
+        ({"mode": "sometimes"}, "expected 'full' or 'incremental'"),
+    ],
+)
+def test_manifest_mistakes(
+    demo_files: DemoResult, tmp_path: Path, change: dict, message: str
+) -> None:
+    erp = tmp_path / "erp"
+    shutil.copytree(demo_files.erp_folder, erp)
+    manifest = json.loads((erp / "manifest.json").read_text(encoding="utf-8"))
+    manifest.update(change)
+    (erp / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    empty = tmp_path / "sie"
+    empty.mkdir()
+    result = run_cli("ingest", home=company_home(tmp_path, empty, erp))
+    assert result.returncode == 1 and message in result.stderr, result.output
+    assert "Traceback" not in result.output

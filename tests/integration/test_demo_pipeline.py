@@ -152,3 +152,27 @@ def test_publish_swaps_while_a_reader_keeps_its_snapshot(demo_home: Path, tmp_pa
     finally:
         fresh.close()
     assert not list(home.glob(".serving*"))  # no temporary file left behind
+
+
+def test_each_years_balances_land_from_its_own_export(demo_home: Path) -> None:
+    """Loading the 2025 file (which restates 2024 as year -1) must leave 2024's rows alone."""
+    from ledgerbridge.formats.sie import SieReader
+
+    con = duckdb.connect(str(demo_home / "warehouse.duckdb"), read_only=True)
+    try:
+        for path in sorted((demo_home / "demo" / "sie").glob("*.se")):
+            with SieReader(path) as reader:
+                start = reader.header.fiscal_year(0).start
+                stated = sorted(
+                    (b.kind, b.account, b.amount) for b in reader.header.balances if b.year == 0
+                )
+            landed = sorted(
+                con.execute(
+                    "select balance_kind, account_number, amount from raw_sie.balances "
+                    "where company_id = 'demo_ab' and fiscal_year_start = ?",
+                    [start],
+                ).fetchall()
+            )
+            assert landed == stated and any(kind == "IB" for kind, _, _ in landed), path.name
+    finally:
+        con.close()

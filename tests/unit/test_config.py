@@ -30,6 +30,10 @@ def test_relative_folders_resolve_against_the_config_file(tmp_path: Path) -> Non
         ({}, "no companies configured"),
         ({"companies": {"Acme AB": {"name": "x"}}}, "company id must be lower-case"),
         ({"companies": {"acme": {}}}, "'name' is required"),
+        (
+            {"companies": {"acme": {"name": "A"}}},
+            r"no sources; add \[companies\.acme\.sources\.sie\]",
+        ),
         ({"companies": {"acme": {"name": "A", "sources": {"visma": {}}}}}, "unknown source type"),
         ({"companies": {"acme": {"name": "A", "sources": {"sie": {}}}}}, "'folder' is required"),
     ],
@@ -55,6 +59,7 @@ def test_missing_and_broken_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 
 def test_unknown_company_lists_the_known_ones(tmp_path: Path) -> None:
-    settings = parse_settings({"companies": {"acme": {"name": "Acme AB"}}}, tmp_path / "x.toml")
+    acme = {"name": "Acme AB", "sources": {"sie": {"folder": "books"}}}
+    settings = parse_settings({"companies": {"acme": acme}}, tmp_path / "x.toml")
     with pytest.raises(ConfigError, match=r"no company 'other' \(configured: acme\)"):
         settings.company("other")

@@ -171,3 +171,14 @@ def test_scale_is_the_target_number_of_gl_rows(tmp_path: Path, scale: int) -> No
 def test_scale_below_the_minimum_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="at least 2000"):
         generate(DemoOptions(scale=500), tmp_path)
+
+
+@pytest.mark.parametrize("broken_year", [False, True])
+@pytest.mark.parametrize("seed", range(1, 11))
+def test_every_kind_is_planted_at_the_smallest_scale(
+    seed: int, broken_year: bool, tmp_path: Path
+) -> None:
+    result = generate(DemoOptions(seed=seed, scale=2000, broken_year=broken_year), tmp_path)
+    kinds = [t["kind"] for t in result.ground_truth]
+    assert set(kinds) == set(DISCREPANCY_KINDS)
+    assert kinds.count("invoice_not_booked") == 2 and len(kinds) == 9

@@ -1,6 +1,7 @@
 -- The ledger must tie to the balances the accounting program exported with it: for every
--- balance account, IB + Σ booked rows = UB; for every result account, Σ booked rows = RES.
--- A row here means vouchers were lost or added between the export and the marts.
+-- account, IB + Σ booked rows = UB (balance accounts) and Σ booked rows = RES (result
+-- accounts), an account without a stated balance counting as zero. A row here means vouchers
+-- were lost or added between the export and the marts.
 with
 
 balances as (
@@ -17,37 +18,45 @@ booked as (
     group by company_id, fiscal_year_start, account_number
 ),
 
-years_with_vouchers as (
-    select distinct company_id, fiscal_year_start from entries
+stated as (
+    select
+        company_id,
+        fiscal_year_start,
+        account_number,
+        sum(case when balance_kind in ('UB', 'RES') then amount else 0 end)
+            - sum(case when balance_kind = 'IB' then amount else 0 end) as expected_booked
+    from balances
+    group by company_id, fiscal_year_start, account_number
 ),
 
-expected as (
+years_with_stated_balances as (
+    -- years whose export carries both vouchers and closing balances (type 1–3 files carry
+    -- balances only)
+    select distinct balances.company_id, balances.fiscal_year_start
+    from balances
+    inner join booked
+        on booked.company_id = balances.company_id
+        and booked.fiscal_year_start = balances.fiscal_year_start
+    where balances.balance_kind in ('UB', 'RES')
+),
+
+compared as (
     select
-        closing.company_id,
-        closing.fiscal_year_start,
-        closing.account_number,
-        closing.amount - coalesce(opening.amount, 0) as expected_booked
-    from balances as closing
-    left join balances as opening
-        on opening.company_id = closing.company_id
-        and opening.fiscal_year_start = closing.fiscal_year_start
-        and opening.account_number = closing.account_number
-        and opening.balance_kind = 'IB'
-    where closing.balance_kind in ('UB', 'RES')
+        coalesce(stated.company_id, booked.company_id) as company_id,
+        coalesce(stated.fiscal_year_start, booked.fiscal_year_start) as fiscal_year_start,
+        coalesce(stated.account_number, booked.account_number) as account_number,
+        coalesce(stated.expected_booked, 0) as expected_booked,
+        coalesce(booked.booked, 0) as booked
+    from stated
+    full outer join booked
+        on booked.company_id = stated.company_id
+        and booked.fiscal_year_start = stated.fiscal_year_start
+        and booked.account_number = stated.account_number
 )
 
-select
-    expected.company_id,
-    expected.fiscal_year_start,
-    expected.account_number,
-    expected.expected_booked,
-    coalesce(booked.booked, 0) as booked
-from expected
-inner join years_with_vouchers
-    on years_with_vouchers.company_id = expected.company_id
-    and years_with_vouchers.fiscal_year_start = expected.fiscal_year_start
-left join booked
-    on booked.company_id = expected.company_id
-    and booked.fiscal_year_start = expected.fiscal_year_start
-    and booked.account_number = expected.account_number
-where expected.expected_booked <> coalesce(booked.booked, 0)
+select compared.*
+from compared
+inner join years_with_stated_balances as years
+    on years.company_id = compared.company_id
+    and years.fiscal_year_start = compared.fiscal_year_start
+where compared.expected_booked <> compared.booked

@@ -11,8 +11,9 @@ accounts as (
     select * from {{ ref('dim_account') }}
 ),
 
-aggregated as (
+final as (
     select
+        -- keys
         entries.company_id,
         entries.fiscal_year_start,
         entries.fiscal_year,
@@ -21,7 +22,14 @@ aggregated as (
         entries.account_number,
         entries.cost_centre_code,
         entries.project_code,
-        sum(entries.amount) as amount
+        -- dimensions
+        accounts.account_name,
+        accounts.report_section,
+        accounts.report_line,
+        accounts.report_line_ordinal,
+        -- amounts
+        {{ money('sum(entries.amount)') }} as amount,
+        {{ money('-sum(entries.amount)') }} as report_amount
     from entries
     inner join accounts
         on accounts.company_id = entries.company_id
@@ -35,32 +43,11 @@ aggregated as (
         entries.period_start,
         entries.account_number,
         entries.cost_centre_code,
-        entries.project_code
-),
-
-final as (
-    select
-        -- keys
-        aggregated.company_id,
-        aggregated.fiscal_year_start,
-        aggregated.fiscal_year,
-        aggregated.fiscal_period_number,
-        aggregated.period_start,
-        aggregated.account_number,
-        aggregated.cost_centre_code,
-        aggregated.project_code,
-        -- dimensions
+        entries.project_code,
         accounts.account_name,
         accounts.report_section,
         accounts.report_line,
-        accounts.report_line_ordinal,
-        -- amounts
-        {{ money('aggregated.amount') }} as amount,
-        {{ money('-aggregated.amount') }} as report_amount
-    from aggregated
-    inner join accounts
-        on accounts.company_id = aggregated.company_id
-        and accounts.account_number = aggregated.account_number
+        accounts.report_line_ordinal
 )
 
 select * from final

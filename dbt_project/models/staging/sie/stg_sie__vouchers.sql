@@ -13,6 +13,7 @@ final as (
         fiscal_year_start,
         voucher_series,
         voucher_number,
+        voucher_occurrence,
         -- dates
         voucher_date,
         registered_on,
