@@ -5,12 +5,13 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 
-.PHONY: demo test test-system bench lint format clean help
+.PHONY: demo test test-system bench fuzz lint format clean help
 
 help:
 	@echo "make demo   install, generate Demo AB, ingest, build, publish and serve the dashboards"
 	@echo "make test   install with test tools (and, as root, chromium) and run the tests"
 	@echo "make bench  run the benchmarks under tests/bench (prints figures; not part of make test)"
+	@echo "make fuzz   feed the SIE reader mutated files for FUZZ_SECONDS (default 60)"
 	@echo "make lint   ruff check and format check"
 
 $(VENV)/.created:
@@ -46,6 +47,10 @@ test: $(VENV)/.installed-dev test-system
 
 bench: $(VENV)/.installed-dev
 	$(PY) -m pytest tests/bench -s -p no:cacheprovider
+
+FUZZ_SECONDS ?= 60
+fuzz: $(VENV)/.installed-dev
+	$(PY) -m tests.fuzz.fuzz_sie --seconds $(FUZZ_SECONDS)
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

@@ -15,6 +15,7 @@ import dlt
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 import ingestion  # noqa: F401  # sets dlt's offline defaults before dlt is imported
+from ingestion.quarantine import full_diagnostics, quarantine
 from ingestion.sources import erp_files, sie
 from ledgerbridge.config import Company, Paths, Settings
 from ledgerbridge.errors import (
@@ -186,8 +187,16 @@ def _ingest_sie(
                 "sie_file",
                 lambda ref=ref, display=display: sie.sie_file_rows(ref, company, display),
             )
-        except LedgerbridgeError as exc:
-            outcomes.append(LoadOutcome(company.id, "sie", display, "failed", error=exc))
+        except InvalidInputError as exc:
+            target = quarantine(
+                paths, company.id, path, exc, full_diagnostics(path, display) or _diagnostics(exc)
+            )
+            error = InvalidInputError(
+                f"{exc.message} — moved to {_display(target)} with its report",
+                hint=exc.hint,
+            )
+            error.code = exc.code
+            outcomes.append(LoadOutcome(company.id, "sie", display, "failed", error=error))
             continue
         outcomes.append(
             LoadOutcome(
@@ -195,6 +204,10 @@ def _ingest_sie(
             )
         )
     return outcomes
+
+
+def _diagnostics(exc: InvalidInputError) -> list:
+    return list(getattr(exc, "diagnostics", []))
 
 
 def _sie_counts(paths: Paths, sha256: str, company: Company) -> dict[str, int]:

@@ -40,6 +40,8 @@ app = typer.Typer(
 )
 sandbox_app = typer.Typer(help="The practice world: the demo company's data.", no_args_is_help=True)
 app.add_typer(sandbox_app, name="sandbox")
+sie_app = typer.Typer(help="SIE 4 files: check them, and look inside them.", no_args_is_help=True)
+app.add_typer(sie_app, name="sie")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -337,6 +339,98 @@ def sandbox_generate(
         f"{len(result.ground_truth)} planted discrepancies → {out}",
         highlight=False,
     )
+
+
+@sie_app.command("validate")
+def sie_validate(
+    files: Annotated[list[Path], typer.Argument(help="SIE files (any type: 1, 2, 3, 4E, 4I).")],
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Hold the files to the SIE 4 specification.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """One line per diagnostic (CODE FILE:LINE message) and a summary; exit 1 if any file has
+    errors, 0 if all are valid (warnings allowed)."""
+    import json
+
+    from ledgerbridge.formats.sie import Diagnostic, SieReader
+
+    results = []
+    for path in files:
+        result: dict = {"file": str(path), "valid": False}
+        try:
+            with SieReader(
+                path, mode="strict" if strict else "lenient", on_error="collect"
+            ) as reader:
+                vouchers = rows = 0
+                for voucher in reader.vouchers():
+                    vouchers += 1
+                    rows += len(voucher.rows)
+                result.update(
+                    kind=reader.header.kind,
+                    encoding=reader.encoding,
+                    company=reader.header.company_name,
+                    vouchers=vouchers,
+                    rows=rows,
+                    diagnostics=reader.diagnostics,
+                )
+        except LedgerbridgeError as exc:  # not there, not readable
+            result["diagnostics"] = [
+                Diagnostic("unreadable", "error", str(path), None, exc.message)
+            ]
+        result["valid"] = not any(d.severity == "error" for d in result["diagnostics"])
+        results.append(result)
+    diagnostics = [d for r in results for d in r["diagnostics"]]
+    errors = sum(1 for d in diagnostics if d.severity == "error")
+    if as_json:
+        for result in results:
+            result["diagnostics"] = [d.as_dict() for d in result["diagnostics"]]
+        print(
+            json.dumps(
+                {"files": results, "errors": errors, "warnings": len(diagnostics) - errors},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        for diagnostic in diagnostics:
+            print(diagnostic)
+        valid = sum(1 for r in results if r["valid"])
+        print(
+            f"{len(results)} file{'s' if len(results) != 1 else ''}: {valid} valid, "
+            f"{len(results) - valid} not valid; {errors} error{'s' if errors != 1 else ''}, "
+            f"{len(diagnostics) - errors} warning{'s' if len(diagnostics) - errors != 1 else ''}"
+        )
+    raise typer.Exit(1 if errors else 0)
+
+
+@sie_app.command("convert")
+def sie_convert(
+    file: Annotated[Path, typer.Argument(help="A SIE file.")],
+    to: Annotated[Path, typer.Option("--to", help="Folder for the Parquet files.")],
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Refuse deviations from the spec.")
+    ] = False,
+) -> None:
+    """Write the file's voucher rows, vouchers, balances, period balances and accounts as
+    Parquet tables (a file with errors is refused and nothing is written)."""
+    import shutil
+    import tempfile
+
+    from ledgerbridge.formats.sie import SieReader
+    from ledgerbridge.formats.sie.convert import convert
+
+    to.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".sie-convert-", dir=to))
+    try:
+        with SieReader(file, mode="strict" if strict else "lenient") as reader:
+            counts = convert(reader, staging)
+        for produced in staging.iterdir():
+            os.replace(produced, to / produced.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    for name, count in counts.items():
+        console.print(f"  {to / (name + '.parquet')}  [dim]{count:,} rows[/]", highlight=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

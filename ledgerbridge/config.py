@@ -56,6 +56,10 @@ class Paths:
         return self.home / "demo"
 
     @property
+    def quarantine(self) -> Path:
+        return self.home / "quarantine"
+
+    @property
     def sandbox(self) -> Path:
         return self.home / "sandbox"
 

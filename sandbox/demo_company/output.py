@@ -28,6 +28,7 @@ from ledgerbridge.formats.sie import (
     format_header,
     format_voucher,
 )
+from sandbox.demo_company import chart
 from sandbox.demo_company.chart import is_balance_account
 
 ERP_EXPORT_FORMAT = "ledgerbridge-erp-export/1"
@@ -207,12 +208,12 @@ class SieBooks:
         )
         closing = self.closing(year)
         opening = {a: v for a, v in closing.items() if v}
-        opening["2099"] = opening.get("2099", Decimal(0)) + result
+        opening[chart.YEAR_RESULT] = opening.get(chart.YEAR_RESULT, Decimal(0)) + result
         self.opening[year + 1] = opening
         for account in list(self._running):
             if not is_balance_account(account):
                 self._running[account] = Decimal(0)
-        self._running["2099"] += result
+        self._running[chart.YEAR_RESULT] += result
 
     def closing(self, year: int) -> dict[str, Decimal]:
         accounts = set(self.opening[year]) | {a for a in self.booked[year] if is_balance_account(a)}

@@ -37,6 +37,13 @@ def company_home(
     return home
 
 
+def sie_copy(demo_files: DemoResult, tmp_path: Path) -> Path:
+    """A private copy of the demo's SIE folder: a failed load moves files to quarantine."""
+    folder = tmp_path / "sie-copy"
+    shutil.copytree(demo_files.sie_files[0].parent, folder)
+    return folder
+
+
 def raw_counts(home: Path) -> dict[str, int]:
     path = home / "warehouse.duckdb"
     if not path.exists():
@@ -86,6 +93,12 @@ def test_truncated_sie_file_loads_nothing_while_good_files_load(
     assert files == [good.name]  # the good file landed whole
     assert years == {2024}  # and nothing of the truncated one
     assert counts["raw_sie.voucher_rows"] > 0
+    # the bad file was moved aside with its report; the good one stays where it was
+    assert sorted(p.name for p in sie.iterdir()) == [good.name]
+    (moved,) = (home / "quarantine" / "acme").glob(f"*_{bad.name}")
+    report = moved.with_name(moved.name + ".report.txt").read_text(encoding="utf-8")
+    assert "Nothing of this file was loaded" in report and "truncated" in report
+    assert "moved to" in result.stderr and "quarantine" in result.stderr
     # the run history says it failed, and why
     status = run_cli("status", home=home)
     assert "failed" in status.stdout
@@ -179,11 +192,14 @@ def test_erp_export_edited_after_it_was_written_fails_its_checksum(
 
 
 def test_sie_file_of_another_company_is_refused(demo_files: DemoResult, tmp_path: Path) -> None:
-    home = company_home(tmp_path, demo_files.sie_files[0].parent, orgnr="556000-0006")
+    sie = sie_copy(demo_files, tmp_path)
+    home = company_home(tmp_path, sie, orgnr="556000-0006")
     result = run_cli("ingest", home=home)
     assert result.returncode == 1
     assert f"belongs to organisation number {demo_files.orgnr}" in result.stderr
     assert raw_counts(home).get("raw_sie.vouchers", 0) == 0
+    assert list(sie.iterdir()) == []  # both moved aside, each with its report
+    assert len(list((home / "quarantine" / "acme").glob("*.report.json"))) == 2
 
 
 def test_nonexistent_paths(tmp_path: Path) -> None:
@@ -265,7 +281,7 @@ def test_two_demos_started_together_one_wins(tmp_path: Path) -> None:
 def test_a_failing_data_test_stops_the_build_with_its_name(
     demo_files: DemoResult, tmp_path: Path
 ) -> None:
-    home = company_home(tmp_path, demo_files.sie_files[0].parent)
+    home = company_home(tmp_path, sie_copy(demo_files, tmp_path))
     assert run_cli("ingest", home=home).returncode == 0
     con = duckdb.connect(str(home / "warehouse.duckdb"))
     try:
@@ -338,7 +354,7 @@ OPEN_ELSEWHERE = textwrap.dedent(
 
 
 def test_warehouse_open_in_another_program_is_named(demo_files: DemoResult, tmp_path: Path) -> None:
-    home = company_home(tmp_path, demo_files.sie_files[0].parent)
+    home = company_home(tmp_path, sie_copy(demo_files, tmp_path))
     assert run_cli("ingest", home=home).returncode == 0
     other = subprocess.Popen(
         [sys.executable, "-c", OPEN_ELSEWHERE, str(home / "warehouse.duckdb")],

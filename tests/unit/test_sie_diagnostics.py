@@ -175,3 +175,12 @@ def test_each_code_has_exactly_its_diagnostic(code: str, tmp_path: Path) -> None
         with pytest.raises(Exception) as caught, SieReader(path, mode=mode) as loading:
             loading.read()
         assert caught.value.diagnostic.code == code
+
+
+@pytest.mark.parametrize("amount", ["1250.005", "1e3", "12345678901234567.00", "--5", "+5"])
+def test_amounts_the_books_cannot_hold_are_refused(amount: str, tmp_path: Path) -> None:
+    path = tmp_path / "amount.se"
+    path.write_bytes(CLEAN.replace("1250.00", amount).encode("cp437"))
+    with SieReader(path, on_error="collect") as reader:
+        reader.read()
+    assert [d.code for d in reader.errors] == ["bad-amount"]

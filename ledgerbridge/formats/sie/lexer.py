@@ -36,9 +36,34 @@ def detect_encoding(sample: bytes) -> str:
         # a multi-byte character cut at the end of the sample is still UTF-8
         if exc.start >= len(sample) - 3 and exc.reason.startswith("unexpected end"):
             return "utf-8"
-    cp437 = sum(1 for b in sample if b in _CP437_SWEDISH)
-    latin = sum(1 for b in sample if b in _LATIN_SWEDISH)
+    cp437 = sum(sample.count(bytes((b,))) for b in _CP437_SWEDISH)
+    latin = sum(sample.count(bytes((b,))) for b in _LATIN_SWEDISH)
     return "iso-8859-15" if latin > cp437 else "cp437"
+
+
+#: The usual shape of a voucher row: label, account, a flat object list, amount, anything else.
+_ROW = re.compile(r"(#[A-Z]*TRANS)[ \t]+([^\s\"{}]+)[ \t]+\{([^{}]*)\}[ \t]+([^\s\"{}]+)(.*)")
+_OBJECT_ITEM = re.compile(r'"((?:[^"\\]|\\.)*)"|([^\s"]+)')
+
+
+def tokenize_row(text: str) -> list:
+    """``tokenize`` for #TRANS-like rows, several times faster on the shape nearly every row
+    has; anything unusual goes through ``tokenize``."""
+    match = _ROW.fullmatch(text)
+    if match is None:
+        return tokenize(text)
+    label, account, objects, amount, tail = match.groups()
+    if '"' in objects:
+        if objects.count('"') % 2 or "\\" in objects:
+            return tokenize(text)
+        # findall gives '' for the group that did not match: take the one that did
+        items = [q if q or not b else b for q, b in _OBJECT_ITEM.findall(objects)]
+    else:
+        items = objects.split()
+    fields = [label, account, items, amount]
+    if tail.strip():
+        fields += tokenize(tail)
+    return fields
 
 
 def tokenize(text: str) -> list:

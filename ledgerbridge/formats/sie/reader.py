@@ -27,6 +27,7 @@ from ledgerbridge.formats.sie.lexer import (
     checksum_update,
     detect_encoding,
     tokenize,
+    tokenize_row,
 )
 from ledgerbridge.formats.sie.model import (
     Account,
@@ -40,12 +41,14 @@ from ledgerbridge.formats.sie.model import (
     VoucherRow,
 )
 
-_AMOUNT = re.compile(r"^-?\d+(?:\.\d+)?$")
+_AMOUNT = re.compile(r"^-?\d{1,16}(?:\.\d{1,2})?$")  # öre at most, as decimal(18,2) holds
+_QUANTITY = re.compile(r"^-?\d{1,14}(?:\.\d{1,4})?$")
 _LABEL = re.compile(r"^#[A-Z0-9_]+$")
 _DATE = re.compile(r"^\d{8}$")
 _YEAR = re.compile(r"^-?\d+$")
 _PERIOD = re.compile(r"^\d{4}(0[1-9]|1[0-2])$")
 _ROW_LABELS = {"#TRANS": "TRANS", "#RTRANS": "RTRANS", "#BTRANS": "BTRANS"}
+_ROW_PREFIXES = tuple(_ROW_LABELS)
 #: Stands in for a line that could not be read (already reported), so that the voucher it was
 #: part of is known to be incomplete.
 _LOST = "#!"
@@ -236,7 +239,7 @@ class SieReader:
                 yield line_no, _LOST, []
                 continue
             try:
-                fields = tokenize(text)
+                fields = tokenize_row(text) if text.startswith(_ROW_PREFIXES) else tokenize(text)
             except LexError as exc:
                 self._report(exc.code, line_no, exc.message)
                 yield line_no, _LOST, []
@@ -299,12 +302,14 @@ class SieReader:
         return value
 
     def _amount(self, value: str | None, line: int, what: str) -> Decimal:
-        if value is None or not _AMOUNT.match(value):
-            self._fail(
-                "bad-amount",
-                line,
-                f"{what} is {value!r}; expected an amount like -1234.50 (point as decimal mark)",
+        pattern = _QUANTITY if what.endswith("quantity") else _AMOUNT
+        if value is None or not pattern.match(value):
+            expected = (
+                "a quantity with at most four decimals"
+                if pattern is _QUANTITY
+                else "an amount like -1234.50 (point as decimal mark, at most two decimals)"
             )
+            self._fail("bad-amount", line, f"{what} is {value!r}; expected {expected}")
         try:
             return Decimal(value)
         except InvalidOperation:  # pragma: no cover - the pattern already guards this
@@ -737,6 +742,16 @@ class SieReader:
             yield voucher, damaged
 
     def _row(self, kind: str, f: list, line: int) -> VoucherRow:
+        if len(f) == 3 and isinstance(f[1], list) and isinstance(f[0], str) and f[0]:
+            # the common row: account, objects, amount and nothing else
+            items = f[1]
+            if not len(items) % 2 and all(isinstance(i, str) for i in items):
+                amount = f[2]
+                if isinstance(amount, str) and _AMOUNT.match(amount):
+                    objects = tuple(
+                        (items[i].strip(), items[i + 1]) for i in range(0, len(items), 2)
+                    )
+                    return VoucherRow(kind, f[0], Decimal(amount), objects, line=line)
         label = f"#{kind}"
         account = self._require(f, 0, line, label, "account number")
         if len(f) < 3:
