@@ -52,7 +52,7 @@ class PeriodBalance:
     line: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a file holds millions, and frozen init costs 3× as much
 class VoucherRow:
     kind: str  # TRANS (booked) | RTRANS (added later) | BTRANS (struck)
     account: str

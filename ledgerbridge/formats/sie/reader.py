@@ -13,7 +13,7 @@ and ``diagnostics`` lists everything.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -89,6 +89,26 @@ _HEADER_LABELS = frozenset(
     ]
 )
 _SAMPLE = 1 << 20
+_CHUNK = 4 << 20
+#: A voucher block: #VER line, "{", rows that start with #TRANS/#RTRANS/#BTRANS, "}".
+_BLOCK = re.compile(
+    r"^[ \t]*#VER[ \t]+([^\r\n]*?)[ \t]*\r?\n[ \t]*\{[ \t]*\r?\n"
+    r"((?:[ \t]*#[RB]?TRANS[ \t][^\r\n]*\r?\n)*)[ \t]*\}[ \t]*\r?$",
+    re.MULTILINE,
+)
+#: A row of the usual shape and nothing else on its line.
+_FAST_ROW = re.compile(
+    r"^[ \t]*#(TRANS|RTRANS|BTRANS)[ \t]+([^\s\"{}#]+)[ \t]+"
+    r'\{([^{}"\\\r\n]*(?:"[^"\\\r\n]*"[^{}"\\\r\n]*)*)\}[ \t]+'
+    r"(-?\d{1,16}(?:\.\d{1,2})?)[ \t]*\r?$",
+    re.MULTILINE,
+)
+_OBJECT_ITEM = re.compile(r'"([^"]*)"|([^\s"]+)')
+#: The fields of a #VER line of the usual shape: series, number, date, text[, regdate[, sign]].
+_FAST_VER = re.compile(
+    r'(?:"([^"\\]*)"|([^\s"{}]+))[ \t]+(?:"([^"\\]*)"|([^\s"{}]+))[ \t]+(\d{8})[ \t]+'
+    r'"([^"\\]*)"(?:[ \t]+(?:(\d{8})|""))?(?:[ \t]+"([^"\\]*)")?'
+)
 
 Record = tuple[int, str, list]
 
@@ -105,6 +125,7 @@ class SieReader:
         mode: str = "lenient",
         on_error: str = "raise",
         display_name: str | None = None,
+        fast: bool = True,
     ) -> None:
         if mode not in ("strict", "lenient"):
             raise ValueError(f"mode must be 'strict' or 'lenient', not {mode!r}")
@@ -114,10 +135,12 @@ class SieReader:
         self.name = display_name or str(path)
         self.mode = mode
         self.on_error = on_error
+        self.fast = fast  # False reads every line carefully (tests compare the two paths)
         self.diagnostics: list[Diagnostic] = []
         self.header = SieHeader()
         self._line_no = 0
         self._line_cut_off = False
+        self._last_raw = b""
         self._lossy_lines = 0
         try:
             self._handle: BinaryIO = open(self.path, "rb")  # noqa: SIM115 - closed in close()
@@ -197,10 +220,11 @@ class SieReader:
         raise _Skip
 
     # -- records ---------------------------------------------------------------------------
-    def _iter_records(self) -> Iterator[Record]:
+    def _iter_records(self, lines: Iterable[tuple[int, bytes]] | None = None) -> Iterator[Record]:
         """(line number, label or '{' / '}', fields) for each record, checksum folded in."""
-        for line_no, raw in enumerate(self._handle, start=1):
+        for line_no, raw in enumerate(self._handle, start=1) if lines is None else lines:
             self._line_no, self._line_cut_off = line_no, not raw.endswith(b"\n")
+            self._last_raw = raw
             if b"\xef\xbf\xbd" in raw:
                 self._lossy_lines += 1
                 if self._lossy_lines == 1:
@@ -558,7 +582,14 @@ class SieReader:
         check_accounts = self.header.kind == "4E" and bool(self.header.accounts)
         seen: dict[tuple[str, str], int] = {}
         self._dimensions_with_objects = {d for d, _ in self.header.objects}
-        for voucher, damaged in self._vouchers():
+        fast = (
+            self.fast
+            and self._checksum is None
+            and self._encoding_settled
+            and self._pending is not None
+        )
+        source = self._fast_vouchers() if fast else self._vouchers()
+        for voucher, damaged in source:
             if not damaged:
                 self._check_voucher(voucher, current, check_accounts, seen)
             for row in voucher.rows:
@@ -654,6 +685,120 @@ class SieReader:
                         f"the #RTRANS row of {voucher.describe()} is not followed by its "
                         "#TRANS twin (same account, objects and amount)",
                     )
+
+    # -- the fast path -----------------------------------------------------------------------
+    def _fast_vouchers(self) -> Iterator[tuple[Voucher, bool]]:
+        """Whole voucher blocks matched by one regular expression over megabytes at a time.
+
+        A block whose every row has the usual shape (account, flat object list, amount with at
+        most two decimals, nothing after) becomes a Voucher here; everything else — blocks with
+        unusual rows, text between blocks, a damaged end — goes line by line through the careful
+        parser, so diagnostics are the same as without this path.
+        """
+        line_no = self._line_no - 1  # the pending #VER line is read again below
+        buffer = self._last_raw
+        self._pending = None
+        self._records = iter(())
+        encoding = self.encoding
+        while True:
+            data = self._handle.read(_CHUNK)
+            buffer += data
+            if data:
+                cut = buffer.rfind(b"\n}")
+                end = buffer.find(b"\n", cut + 2) if cut >= 0 else -1
+                if end < 0:
+                    continue  # no complete block yet: read more
+                segment, buffer = buffer[: end + 1], buffer[end + 1 :]
+            else:
+                segment, buffer = buffer, b""
+            if not segment:
+                return
+            try:
+                text = segment.decode(encoding)
+            except UnicodeDecodeError:
+                text = None
+            if text is None or "\ufffd" in text:
+                yield from self._careful(line_no, segment, file_end=not data)
+                line_no += segment.count(b"\n")
+                continue
+            position = 0
+            count = text.count
+            for match in _BLOCK.finditer(text):
+                start, end = match.start(), match.end()
+                if start - position > 2 and text[position:start].strip():
+                    # something between two blocks: read it carefully, with the block after it
+                    # (an unclosed voucher is only seen as such when the next #VER follows)
+                    yield from self._careful(line_no, text[position:end].encode(encoding))
+                    line_no += count("\n", position, end)
+                    position = end
+                    continue
+                line_no += count("\n", position, start)
+                block = self._fast_block(match, line_no + 1)
+                if block is None:
+                    yield from self._careful(line_no, match.group(0).encode(encoding))
+                else:
+                    yield block, False
+                line_no += count("\n", start, end)
+                position = end
+            rest = text[position:]
+            if rest.strip():
+                yield from self._careful(line_no, rest.encode(encoding), file_end=not data)
+            line_no += rest.count("\n")
+            self._line_no = line_no
+            if not data:
+                return
+
+    def _careful(
+        self, before: int, segment: bytes, *, file_end: bool = False
+    ) -> Iterator[tuple[Voucher, bool]]:
+        """Run the line-by-line parser over ``segment``, whose first line is ``before + 1``.
+        Only the file's own last line may end without a line break."""
+        lines = segment.splitlines(keepends=True)
+        if lines and not file_end and not lines[-1].endswith(b"\n"):
+            lines[-1] += b"\n"
+        self._records = self._iter_records(enumerate(lines, start=before + 1))
+        yield from self._vouchers()
+
+    def _fast_block(self, match: re.Match, line: int) -> Voucher | None:
+        """The Voucher of a block in the usual shape, or None to read it carefully."""
+        head, body = match.group(1), match.group(2)
+        rows = _FAST_ROW.findall(body)
+        if len(rows) != body.count("\n"):
+            return None
+        ver = _FAST_VER.fullmatch(head)
+        if ver is None:
+            return None
+        series_q, series, number_q, number, day, text, registered, signature = ver.groups()
+        try:
+            voucher = Voucher(
+                series=series_q if series is None else series,
+                number=number_q if number is None else number,
+                date=date(int(day[:4]), int(day[4:6]), int(day[6:])),
+                text=text,
+                registered=(
+                    date(int(registered[:4]), int(registered[4:6]), int(registered[6:]))
+                    if registered
+                    else None
+                ),
+                signature=signature or None,
+                line=line,
+            )
+        except ValueError:
+            return None
+        append = voucher.rows.append
+        row_line = line + 1
+        for kind, account, objects, amount in rows:
+            row_line += 1
+            if objects.strip():
+                items = [q if q or not b else b for q, b in _OBJECT_ITEM.findall(objects)]
+                if len(items) % 2:
+                    return None
+                pairs = tuple((items[i], items[i + 1]) for i in range(0, len(items), 2))
+            else:
+                pairs = ()
+            append(VoucherRow(kind, account, Decimal(amount), pairs, line=row_line))
+        self._line_cut_off = False
+        return voucher
 
     def _first_time(self, code: str, key: object) -> bool:
         if (code, key) in self._reported:
