@@ -75,8 +75,17 @@ def _per_year(
 
 
 FISCAL_YEARS = _per_year("fiscal_years", (), ("fiscal_year_end", _D), replace=False)
-ACCOUNTS = _per_year("accounts", (("account_number", _S),), ("account_name", _S))
-DIMENSIONS = _per_year("dimensions", (("dimension", _S),), ("dimension_name", _S))
+ACCOUNTS = _per_year(
+    "accounts",
+    (("account_number", _S),),
+    ("account_name", _S),
+    ("account_type", _S),
+    ("unit", _S),
+    ("sru", _S),
+)
+DIMENSIONS = _per_year(
+    "dimensions", (("dimension", _S),), ("dimension_name", _S), ("parent_dimension", _S)
+)
 OBJECTS = _per_year("objects", (("dimension", _S), ("object_id", _S)), ("object_name", _S))
 BALANCES = _per_year(
     "balances",
@@ -200,9 +209,21 @@ def sie_file_rows(ref: SieFileRef, company: Company, display_name: str) -> Itera
         for year in header.fiscal_years:
             yield from add(FISCAL_YEARS, year.start, fiscal_year_end=year.end)
         for number, account in header.accounts.items():
-            yield from add(ACCOUNTS, account_number=number, account_name=account.name)
+            yield from add(
+                ACCOUNTS,
+                account_number=number,
+                account_name=account.name,
+                account_type=account.account_type,
+                unit=account.unit,
+                sru=account.sru,
+            )
         for number, dimension in header.dimensions.items():
-            yield from add(DIMENSIONS, dimension=number, dimension_name=dimension.name)
+            yield from add(
+                DIMENSIONS,
+                dimension=number,
+                dimension_name=dimension.name,
+                parent_dimension=dimension.parent,
+            )
         for (dimension, object_id), name in header.objects.items():
             yield from add(OBJECTS, dimension=dimension, object_id=object_id, object_name=name)
         # Each fiscal year's own export is the authority on its balances: a file's year -1

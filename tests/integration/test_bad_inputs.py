@@ -397,3 +397,43 @@ def test_manifest_mistakes(
     result = run_cli("ingest", home=company_home(tmp_path, empty, erp))
     assert result.returncode == 1 and message in result.stderr, result.output
     assert "Traceback" not in result.output
+
+
+def test_a_newer_export_of_the_same_year_replaces_the_older(
+    demo_files: DemoResult, tmp_path: Path
+) -> None:
+    from ledgerbridge.formats.sie import SieReader, write_sie
+
+    sie = tmp_path / "sie"
+    sie.mkdir()
+    first = demo_files.sie_files[0]
+    shutil.copy(first, sie / "export-1.se")
+    home = company_home(tmp_path, sie)
+    assert run_cli("ingest", home=home).returncode == 0
+    before = raw_counts(home)
+    # the bookkeeper deletes nothing (vouchers are immutable) but the program re-exports the
+    # year with a different chart name and the last voucher series dropped, as a partial
+    # export would: the newer file is the truth for that year
+    with SieReader(first) as reader:
+        vouchers = [v for v in reader.read() if v.series != "E"]
+        header = reader.header
+    header.balances = []  # a re-export without balances, so nothing has to tie
+    (sie / "export-1.se").unlink()
+    write_sie(sie / "export-2.se", header, vouchers)
+    result = run_cli("ingest", home=home)
+    assert result.returncode == 0, result.output
+    after = raw_counts(home)
+    assert after["raw_sie.vouchers"] == len(vouchers) < before["raw_sie.vouchers"]
+    # the older export's balances no longer count: the ledger-ties test would fail otherwise
+    built = run_cli("build", home=home)
+    assert built.returncode == 0, built.output
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        files = con.execute("select count(*) from raw_sie.files").fetchone()[0]
+        series = {
+            r[0]
+            for r in con.execute("select distinct voucher_series from raw_sie.vouchers").fetchall()
+        }
+    finally:
+        con.close()
+    assert files == 2 and "E" not in series

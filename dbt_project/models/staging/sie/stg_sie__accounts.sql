@@ -5,6 +5,10 @@ source as (
     select * from {{ source('raw_sie', 'accounts') }}
 ),
 
+current_files as (
+    select file_sha256 from {{ ref('stg_sie__files') }} where is_current
+),
+
 final as (
     select
         company_id,
@@ -12,6 +16,7 @@ final as (
         account_number,
         account_name
     from source
+    where source.file_sha256 in (select file_sha256 from current_files)
 )
 
 select * from final

@@ -6,6 +6,10 @@ source as (
     select * from {{ source('raw_sie', 'balances') }}
 ),
 
+current_files as (
+    select file_sha256 from {{ ref('stg_sie__files') }} where is_current
+),
+
 final as (
     select
         company_id,
@@ -14,7 +18,8 @@ final as (
         account_number,
         {{ money('amount') }} as amount
     from source
-    where object_key = ''
+    where source.file_sha256 in (select file_sha256 from current_files)
+        and object_key = ''
 )
 
 select * from final

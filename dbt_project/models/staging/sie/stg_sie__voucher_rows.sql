@@ -5,7 +5,12 @@ source as (
     select * from {{ source('raw_sie', 'voucher_rows') }}
 ),
 
-final as (
+current_vouchers as (
+    -- rows belong to the current export of their year through their voucher
+    select voucher_id from {{ ref('stg_sie__vouchers') }}
+),
+
+renamed as (
     select
         -- keys
         {{ sie_voucher_id() }} as voucher_id,
@@ -29,6 +34,11 @@ final as (
         -- descriptions
         row_text
     from source
+),
+
+final as (
+    select * from renamed
+    where voucher_id in (select voucher_id from current_vouchers)
 )
 
 select * from final

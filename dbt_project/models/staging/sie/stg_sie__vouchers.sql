@@ -5,6 +5,10 @@ source as (
     select * from {{ source('raw_sie', 'vouchers') }}
 ),
 
+current_files as (
+    select file_sha256 from {{ ref('stg_sie__files') }} where is_current
+),
+
 final as (
     select
         -- keys
@@ -21,6 +25,7 @@ final as (
         voucher_text,
         file_sha256 as source_file_sha256
     from source
+    where source.file_sha256 in (select file_sha256 from current_files)
 )
 
 select * from final
