@@ -43,10 +43,16 @@ class RawTable:
             merge_key=list(self.replace_key or self.primary_key),
         )
 
-    def table(self, rows: Sequence[dict]) -> object:
-        return dlt.mark.with_hints(
-            pa.Table.from_pylist(list(rows), schema=self.schema), self.hints()
-        )
+    def table(self, rows: Sequence[dict] | Sequence[tuple]) -> object:
+        """An Arrow table of ``rows``: dicts by column name, or tuples in schema order (three
+        times faster to convert, for the tables that hold millions of rows)."""
+        if rows and isinstance(rows[0], tuple):
+            columns = list(zip(*rows, strict=True))
+            arrays = [pa.array(c, type=f.type) for c, f in zip(columns, self.schema, strict=True)]
+            table = pa.Table.from_arrays(arrays, schema=self.schema)
+        else:
+            table = pa.Table.from_pylist(list(rows), schema=self.schema)
+        return dlt.mark.with_hints(table, self.hints())
 
 
 def schema(*fields: tuple[str, pa.DataType] | tuple[str, pa.DataType, bool]) -> pa.Schema:
@@ -63,7 +69,7 @@ class Batcher:
         self.counts: dict[str, int] = {t.name: 0 for t in tables}
         self._batch_rows = batch_rows
 
-    def add(self, table: str, row: dict) -> Iterator[object]:
+    def add(self, table: str, row: dict | tuple) -> Iterator[object]:
         rows = self._rows[table]
         rows.append(row)
         self.counts[table] += 1

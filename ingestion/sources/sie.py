@@ -253,38 +253,51 @@ def sie_file_rows(ref: SieFileRef, company: Company, display_name: str) -> Itera
                 )
         occurrences: dict[tuple[str, str], int] = {}
         vouchers = voucher_rows = 0
+        company_id = company.id
+        add_row = batch.add
+        # The two big tables are built as tuples in schema order (see VOUCHERS, VOUCHER_ROWS).
         for voucher in reader.vouchers():
             key = (voucher.series, voucher.number)
             occurrence = occurrences[key] = occurrences.get(key, 0) + 1
             vouchers += 1
-            yield from add(
-                VOUCHERS,
-                voucher_series=voucher.series,
-                voucher_number=voucher.number,
-                voucher_occurrence=occurrence,
-                voucher_date=voucher.date,
-                voucher_text=voucher.text,
-                registered_on=voucher.registered,
-                source_line=voucher.line,
+            yield from add_row(
+                VOUCHERS.name,
+                (
+                    company_id,
+                    start,
+                    voucher.series,
+                    voucher.number,
+                    occurrence,
+                    voucher.date,
+                    voucher.text,
+                    voucher.registered,
+                    voucher.line,
+                    sha,
+                ),
             )
             for number, row in enumerate(voucher.rows, start=1):
                 voucher_rows += 1
-                yield from add(
-                    VOUCHER_ROWS,
-                    voucher_series=voucher.series,
-                    voucher_number=voucher.number,
-                    voucher_occurrence=occurrence,
-                    row_number=number,
-                    row_kind=row.kind,
-                    account_number=row.account,
-                    cost_centre=row.object_id(DIM_COST_CENTRE),
-                    project=row.object_id(DIM_PROJECT),
-                    objects=_objects_json(row.objects),
-                    amount=row.amount,
-                    transaction_date=row.date,
-                    row_text=row.text,
-                    quantity=row.quantity,
-                    source_line=row.line,
+                objects = row.objects
+                yield from add_row(
+                    VOUCHER_ROWS.name,
+                    (
+                        company_id,
+                        start,
+                        voucher.series,
+                        voucher.number,
+                        occurrence,
+                        number,
+                        row.kind,
+                        row.account,
+                        row.object_id(DIM_COST_CENTRE) if objects else None,
+                        row.object_id(DIM_PROJECT) if objects else None,
+                        _objects_json(objects),
+                        row.amount,
+                        row.date,
+                        row.text,
+                        row.quantity,
+                        row.line,
+                    ),
                 )
         yield from batch.add(
             FILES.name,

@@ -56,3 +56,19 @@ def test_mutated_files(corpus: Path, tmp_path: Path) -> None:
         path = tmp_path / f"m{i}.se"
         path.write_bytes(mutate(rng.choice(inputs), rng))
         same(path)
+
+
+def test_tuple_rows_follow_the_schema_order() -> None:
+    """sie_file_rows builds vouchers and rows as tuples; their order is the schema's."""
+    from ingestion.sources.sie import VOUCHER_ROWS, VOUCHERS
+
+    assert VOUCHERS.schema.names == [
+        "company_id", "fiscal_year_start", "voucher_series", "voucher_number",
+        "voucher_occurrence", "voucher_date", "voucher_text", "registered_on", "source_line",
+        "file_sha256",
+    ]  # fmt: skip
+    assert VOUCHER_ROWS.schema.names == [
+        "company_id", "fiscal_year_start", "voucher_series", "voucher_number",
+        "voucher_occurrence", "row_number", "row_kind", "account_number", "cost_centre",
+        "project", "objects", "amount", "transaction_date", "row_text", "quantity", "source_line",
+    ]  # fmt: skip
