@@ -69,8 +69,9 @@ class IngestFailed(InvalidInputError):
         super().__init__(
             f"{len(report.failed)} of {len(report.outcomes)} inputs could not be loaded "
             "(nothing of them was loaded):\n  " + "\n  ".join(lines),
-            hint="fix the inputs named above and run `ledgerbridge ingest` again; what loaded "
-            "stays loaded and is not loaded twice",
+            hint="fix the inputs named above (a file moved to quarantine has its report beside "
+            "it; put the corrected file back in its folder) and run `ledgerbridge ingest` "
+            "again; what loaded stays loaded and is not loaded twice",
         )
         self.report = report
 
