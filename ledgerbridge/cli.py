@@ -298,6 +298,11 @@ def status() -> None:
         for row in report.sources:
             files.add_row(*row)
         console.print(files)
+    if report.quarantined:
+        table = Table("company", "file", "moved to", "why", title="Quarantined (not loaded)")
+        for company, original, moved, why in report.quarantined:
+            table.add_row(company, Path(original).name, moved, why[:120])
+        console.print(table)
     if report.published_at:
         pub = Table("table", "rows", title=f"Published {report.published_at} (serving.duckdb)")
         for table, rows in report.published_tables:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 
@@ -41,6 +42,8 @@ class StatusReport:
     published_at: str | None = None
     published_tables: list[tuple[str, int]] = field(default_factory=list)
     lock_holder: str | None = None
+    #: (company, file as it was named, where it is now, why) for every quarantined file
+    quarantined: list[tuple[str, str, str, str]] = field(default_factory=list)
 
 
 def _brief(run: state.RunRow) -> str:
@@ -69,6 +72,7 @@ def collect_status(paths: Paths) -> StatusReport:
         except LockHeldError:
             holder = read_lock_holder(paths)
             report.lock_holder = holder.describe() if holder else "another process"
+    report.quarantined = quarantined_files(paths)
     if paths.serving.exists():
         con = duckdb.connect(str(paths.serving), read_only=True)
         try:
@@ -80,6 +84,20 @@ def collect_status(paths: Paths) -> StatusReport:
         finally:
             con.close()
     return report
+
+
+def quarantined_files(paths: Paths) -> list[tuple[str, str, str, str]]:
+    """(company, original path, where it is now, why) for each file still in quarantine."""
+    found = []
+    for path in sorted(paths.quarantine.glob("*/*.report.json")):
+        try:
+            body = json.loads(path.read_text(encoding="utf-8"))
+            entry = (body["company_id"], body["file"], body["moved_to"], body["reason"]["message"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if Path(entry[2]).exists():  # a file put back for another try no longer counts
+            found.append(entry)
+    return found
 
 
 def _read_warehouse(paths: Paths, report: StatusReport) -> None:

@@ -99,9 +99,10 @@ def test_truncated_sie_file_loads_nothing_while_good_files_load(
     report = moved.with_name(moved.name + ".report.txt").read_text(encoding="utf-8")
     assert "Nothing of this file was loaded" in report and "truncated" in report
     assert "moved to" in result.stderr and "quarantine" in result.stderr
-    # the run history says it failed, and why
+    # the run history says it failed, and why; the quarantined file is listed
     status = run_cli("status", home=home)
     assert "failed" in status.stdout
+    assert "Quarantined" in status.stdout and bad.name in status.stdout
 
 
 def edited_erp_export(
