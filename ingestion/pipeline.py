@@ -24,6 +24,7 @@ from ledgerbridge.errors import (
     LedgerbridgeError,
     find_user_error,
 )
+from ledgerbridge.formats.sie import SieReader
 from ledgerbridge.state import recorded_run
 from ledgerbridge.warehouse import connect_warehouse, warehouse_busy, writer_lock
 
@@ -33,7 +34,7 @@ class LoadOutcome:
     company_id: str
     source: str  # "sie" | "erp_files"
     item: str  # the file or folder, as the user named it
-    status: str  # "loaded" | "unchanged" | "failed"
+    status: str  # "loaded" | "unchanged" | "skipped" | "failed"
     rows: dict[str, int] = field(default_factory=dict)
     error: LedgerbridgeError | None = None
 
@@ -180,6 +181,11 @@ def _ingest_sie(
             say(f"{company.id}: {path.name} already loaded")
             outcomes.append(LoadOutcome(company.id, "sie", display, "unchanged"))
             continue
+        stale = _older_than_loaded(paths, company, path)
+        if stale:
+            notes.append(f"{company.id}: skipped {display}: {stale}")
+            outcomes.append(LoadOutcome(company.id, "sie", display, "skipped"))
+            continue
         say(f"{company.id}: loading {path.name}")
         try:
             _run(
@@ -205,6 +211,39 @@ def _ingest_sie(
             )
         )
     return outcomes
+
+
+def _older_than_loaded(paths: Paths, company: Company, path: Path) -> str | None:
+    """Why ``path`` must not replace the export already loaded for its fiscal year (it was
+    generated earlier), or None. A file that cannot be read is left to the load to report."""
+    try:
+        with SieReader(path, on_error="collect") as reader:
+            year = reader.header.fiscal_year(0)
+            generated = reader.header.generated
+    except InvalidInputError:
+        return None
+    if year is None or generated is None or not paths.warehouse.exists():
+        return None
+    con = connect_warehouse(paths)
+    try:
+        row = con.execute(
+            "select max(generated_on), any_value(file_name) from raw_sie.files "
+            "where company_id = ? and fiscal_year_start = ?",
+            [company.id, year.start],
+        ).fetchone()
+    except Exception as exc:  # no raw_sie.files before the first load
+        if "does not exist" in str(exc):
+            return None
+        raise
+    finally:
+        con.close()
+    loaded, name = row
+    if loaded is not None and generated < loaded:
+        return (
+            f"it was exported on {generated}, before the export already loaded for the fiscal "
+            f"year {year.start} – {year.end} ({name}, exported {loaded}); the newer one stays"
+        )
+    return None
 
 
 def _diagnostics(exc: InvalidInputError) -> list:

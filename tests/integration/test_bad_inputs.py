@@ -438,3 +438,34 @@ def test_a_newer_export_of_the_same_year_replaces_the_older(
     finally:
         con.close()
     assert files == 2 and "E" not in series
+
+
+def test_an_older_export_arriving_after_a_newer_one_is_skipped(
+    demo_files: DemoResult, tmp_path: Path
+) -> None:
+    from datetime import timedelta
+
+    from ledgerbridge.formats.sie import SieReader, write_sie
+
+    sie = tmp_path / "sie"
+    sie.mkdir()
+    first = demo_files.sie_files[0]
+    with SieReader(first) as reader:
+        vouchers = reader.read()
+        header = reader.header
+    header.generated = header.generated + timedelta(days=30)  # the newer re-export
+    write_sie(sie / "b-newer.se", header, vouchers)
+    home = company_home(tmp_path, sie)
+    assert run_cli("ingest", home=home).returncode == 0
+    shutil.copy(first, sie / "c-older.se")  # the older export turns up later
+    result = run_cli("ingest", home=home)
+    assert result.returncode == 0, result.output
+    assert "skipped" in result.stdout and "c-older.se" in result.stdout
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        files = [r[0] for r in con.execute("select file_name from raw_sie.files").fetchall()]
+        rows = con.execute("select count(*) from raw_sie.voucher_rows").fetchone()[0]
+    finally:
+        con.close()
+    assert files == ["b-newer.se"] and rows == sum(len(v.rows) for v in vouchers)
+    assert run_cli("build", home=home).returncode == 0

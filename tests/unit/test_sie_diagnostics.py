@@ -184,3 +184,11 @@ def test_amounts_the_books_cannot_hold_are_refused(amount: str, tmp_path: Path) 
     with SieReader(path, on_error="collect") as reader:
         reader.read()
     assert [d.code for d in reader.errors] == ["bad-amount"]
+
+
+def test_the_checksum_is_over_cp437_bytes_even_in_a_utf8_file(tmp_path: Path) -> None:
+    path = tmp_path / "utf8.se"
+    path.write_bytes(with_checksum(CLEAN).encode("utf-8"))  # CRC computed over CP437 bytes
+    with SieReader(path, on_error="collect") as reader:
+        reader.read()
+    assert [d.code for d in reader.diagnostics] == ["encoding-mismatch"]

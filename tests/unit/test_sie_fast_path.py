@@ -72,3 +72,76 @@ def test_tuple_rows_follow_the_schema_order() -> None:
         "voucher_occurrence", "row_number", "row_kind", "account_number", "cost_centre",
         "project", "objects", "amount", "transaction_date", "row_text", "quantity", "source_line",
     ]  # fmt: skip
+
+
+HEAD = (
+    '#FLAGGA 0\n#PROGRAM "x" 1\n#FORMAT PC8\n#GEN 20240101\n#SIETYP 4\n#FNAMN "Bolag"\n'
+    '#RAR 0 20240101 20241231\n#KONTO 1910 "Kassa"\n#KONTO 3010 "F"\n'
+    '#DIM 1 "RE"\n#OBJEKT 1 "1" "A"\n'
+)
+V = '#VER A {n} 20240105 "t"\n{{\n#TRANS 1910 {{}} 100\n#TRANS 3010 {{}} -100\n}}\n'
+
+#: Shapes the fast path once read differently from the careful one (found by review).
+TRICKY = {
+    "junk after a block": HEAD + V.format(n=1) + "x\n" + V.format(n=2),
+    "quoted registration date": HEAD
+    + '#VER A 1 20240105 "t" "20240106"\n{\n#TRANS 1910 {} 100\n#TRANS 3010 {} -100\n}\n',
+    "quoted dimension with a blank": HEAD
+    + '#VER A 1 20240105 "t"\n{\n#TRANS 1910 {" 1" "1"} 100\n#TRANS 3010 {} -100\n}\n',
+    "CR CR LF line ends": (HEAD + V.format(n=1) + V.format(n=2)).replace("\n", "\r\r\n"),
+    "lone CR inside a text": HEAD
+    + '#VER A 1 20240105 "t"\n{\n#TRANS 1910 {} 100 20240105 "a\rb"\n#TRANS 3010 {} -100\n}\n',
+    "a line starting with }": HEAD
+    + '#VER A 1 20240105 "t"\n{\n#TRANS 1910 {} 100\n}x\n#TRANS 3010 {} -100\n }\n',
+    "indented braces": HEAD
+    + "".join(
+        V.format(n=i).replace("{\n#", "\t{\n\t#").replace("\n}", "\n\t}") for i in range(1, 30)
+    ),
+    "#KSUMMA after the first voucher": HEAD
+    + V.format(n=1)
+    + "#KSUMMA\n"
+    + V.format(n=2)
+    + "#KSUMMA 12345\n",
+    "U+FFFD on the first #VER": HEAD
+    + '#VER A 1 20240105 "t\ufffd"\n{\n#TRANS 1910 {} 100\n#TRANS 3010 {} -100\n}\n',
+    "no line break at the end": HEAD + V.format(n=1) + V.format(n=2).rstrip("\n"),
+}
+
+
+@pytest.mark.parametrize("chunk", [16, 200, 1000, 4 << 20])
+@pytest.mark.parametrize("name", sorted(TRICKY))
+def test_tricky_shapes_at_every_chunk_size(
+    name: str, chunk: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ledgerbridge.formats.sie.reader as reader_module
+
+    monkeypatch.setattr(reader_module, "_CHUNK", chunk)
+    path = tmp_path / "tricky.se"
+    path.write_bytes(TRICKY[name].encode("utf-8" if "\ufffd" in TRICKY[name] else "cp437"))
+    same(path)
+
+
+@pytest.mark.parametrize("chunk", [64, 1000])
+def test_mutated_files_at_small_chunk_sizes(
+    chunk: int, corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ledgerbridge.formats.sie.reader as reader_module
+
+    monkeypatch.setattr(reader_module, "_CHUNK", chunk)
+    rng = random.Random(chunk)
+    inputs = seeds(corpus)
+    for i in range(60):
+        path = tmp_path / f"m{i}.se"
+        path.write_bytes(mutate(rng.choice(inputs), rng))
+        same(path)
+
+
+def test_a_utf8_byte_order_mark_is_not_part_of_the_first_label(tmp_path: Path) -> None:
+    path = tmp_path / "bom.se"
+    path.write_bytes(
+        b"\xef\xbb\xbf" + (HEAD + V.format(n=1)).replace("Bolag", "Bolag åäö").encode("utf-8")
+    )
+    with SieReader(path, on_error="collect") as reader:
+        assert len(reader.read()) == 1
+    assert reader.header.company_name == "Bolag åäö" and reader.encoding == "utf-8"
+    assert [d.code for d in reader.diagnostics] == ["encoding-mismatch"]

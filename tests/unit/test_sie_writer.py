@@ -208,3 +208,20 @@ def test_property_writer_then_reader_gives_the_same_books(
     assert [d for d in reader.diagnostics if d.severity == "error"] == []
     assert reader.header.company_name == name
     assert [strip_lines(v) for v in back] == [strip_lines(v) for v in numbered]
+
+
+def test_a_backslash_before_a_quote_is_replaced_so_the_file_stays_readable(tmp_path: Path) -> None:
+    header = SieHeader(company_name='Citat \\"AB\\"', generated=date(2025, 1, 1))
+    voucher = Voucher(
+        "A", "1", date(2025, 1, 2), 'say \\"hi\\"', registered=date(2025, 1, 3),
+        rows=[
+            VoucherRow("TRANS", "1930", Decimal("1")),
+            VoucherRow("TRANS", "2081", Decimal("-1")),
+        ],
+    )  # fmt: skip
+    report = write_sie(tmp_path / "q.si", header, [voucher], kind="4I", checksum=True)
+    assert report.replaced["\\"][1] == 4
+    with SieReader(tmp_path / "q.si", mode="strict") as reader:
+        (back,) = reader.read()
+    assert reader.diagnostics == []
+    assert back.text == 'say /"hi/"' and back.registered == date(2025, 1, 3)

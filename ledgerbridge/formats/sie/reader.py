@@ -107,10 +107,26 @@ _OBJECT_ITEM = re.compile(r'"([^"]*)"|([^\s"]+)')
 #: The fields of a #VER line of the usual shape: series, number, date, text[, regdate[, sign]].
 _FAST_VER = re.compile(
     r'(?:"([^"\\]*)"|([^\s"{}]+))[ \t]+(?:"([^"\\]*)"|([^\s"{}]+))[ \t]+(\d{8})[ \t]+'
-    r'"([^"\\]*)"(?:[ \t]+(?:(\d{8})|""))?(?:[ \t]+"([^"\\]*)")?'
+    r'"([^"\\]*)"(?:[ \t]+(?:(\d{8})|"(\d{8})"|""))?(?:[ \t]+"([^"\\]*)")?'
 )
 
 Record = tuple[int, str, list]
+
+
+_BLOCK_END = re.compile(rb"\n[ \t]*\}[ \t]*\r?\n")
+
+
+def _last_block_end(buffer: bytes) -> int:
+    """The offset just after the last line that is only a "}", or -1."""
+    window = 1 << 16
+    while True:
+        start = max(0, len(buffer) - window)
+        ends = [m.end() for m in _BLOCK_END.finditer(buffer, start)]
+        if ends:
+            return ends[-1]
+        if start == 0:
+            return -1
+        window *= 4
 
 
 class _Skip(Exception):
@@ -141,6 +157,7 @@ class SieReader:
         self._line_no = 0
         self._line_cut_off = False
         self._last_raw = b""
+        self._bytes_checked_until = 0  # lines whose bytes were checked (the fast path replays)
         self._lossy_lines = 0
         try:
             self._handle: BinaryIO = open(self.path, "rb")  # noqa: SIM115 - closed in close()
@@ -225,7 +242,10 @@ class SieReader:
         for line_no, raw in enumerate(self._handle, start=1) if lines is None else lines:
             self._line_no, self._line_cut_off = line_no, not raw.endswith(b"\n")
             self._last_raw = raw
-            if b"\xef\xbf\xbd" in raw:
+            if line_no == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]  # a UTF-8 byte-order mark is not part of #FLAGGA
+            replayed = line_no <= self._bytes_checked_until
+            if b"\xef\xbf\xbd" in raw and not replayed:
                 self._lossy_lines += 1
                 if self._lossy_lines == 1:
                     self._report(
@@ -235,17 +255,17 @@ class SieReader:
                         "was damaged by a lossy re-encoding; export it again",
                     )
             if not self._encoding_settled and not raw.isascii():
-                self.encoding = detect_encoding(raw)
-                self._encoding_settled = True
+                self._settle_encoding(raw, line_no)
             try:
                 text = raw.decode(self.encoding)
             except UnicodeDecodeError:
-                self._report(
-                    "encoding-mismatch",
-                    line_no,
-                    f"this line is not {self.encoding.upper()} like the rest of the file: the "
-                    "file mixes character sets",
-                )
+                if not replayed:
+                    self._report(
+                        "encoding-mismatch",
+                        line_no,
+                        f"this line is not {self.encoding.upper()} like the rest of the file: "
+                        "the file mixes character sets",
+                    )
                 text = raw.decode(self.encoding, errors="replace")
             text = text.strip()
             if not text:
@@ -283,8 +303,22 @@ class SieReader:
                 self._on_checksum(line_no, fields[1:])
                 continue
             if self._checksum is not None:
-                self._checksum = checksum_update(self._checksum, label, fields[1:], self.encoding)
+                # over CP437 bytes, whatever the file's own encoding (SIE 4B)
+                self._checksum = checksum_update(self._checksum, label, fields[1:], "cp437")
             yield line_no, label, fields[1:]
+
+    def _settle_encoding(self, raw: bytes, line: int) -> None:
+        """The first non-ASCII bytes came after the sample: they decide the encoding now."""
+        self.encoding = detect_encoding(raw)
+        self._encoding_settled = True
+        declared = DECLARED.get((self.header.format or "").upper())
+        if declared and declared != self.encoding:
+            self._report(
+                "encoding-mismatch",
+                line,
+                f"#FORMAT {self.header.format} says {declared.upper()}, but the bytes are "
+                f"{self.encoding.upper()}; read as {self.encoding.upper()}",
+            )
 
     def _on_checksum(self, line: int, fields: list) -> None:
         if self._checksum is None and not self._checksum_closed and not fields:
@@ -696,6 +730,7 @@ class SieReader:
         parser, so diagnostics are the same as without this path.
         """
         line_no = self._line_no - 1  # the pending #VER line is read again below
+        self._bytes_checked_until = self._line_no
         buffer = self._last_raw
         self._pending = None
         self._records = iter(())
@@ -704,11 +739,10 @@ class SieReader:
             data = self._handle.read(_CHUNK)
             buffer += data
             if data:
-                cut = buffer.rfind(b"\n}")
-                end = buffer.find(b"\n", cut + 2) if cut >= 0 else -1
+                end = _last_block_end(buffer)
                 if end < 0:
                     continue  # no complete block yet: read more
-                segment, buffer = buffer[: end + 1], buffer[end + 1 :]
+                segment, buffer = buffer[:end], buffer[end:]
             else:
                 segment, buffer = buffer, b""
             if not segment:
@@ -725,7 +759,8 @@ class SieReader:
             count = text.count
             for match in _BLOCK.finditer(text):
                 start, end = match.start(), match.end()
-                if start - position > 2 and text[position:start].strip():
+                if self._checksum is not None or text[position:start].strip():
+                    # (or a #KSUMMA opened after the first voucher: the CRC needs every record)
                     # something between two blocks: read it carefully, with the block after it
                     # (an unclosed voucher is only seen as such when the next #VER follows)
                     yield from self._careful(line_no, text[position:end].encode(encoding))
@@ -753,9 +788,10 @@ class SieReader:
     ) -> Iterator[tuple[Voucher, bool]]:
         """Run the line-by-line parser over ``segment``, whose first line is ``before + 1``.
         Only the file's own last line may end without a line break."""
-        lines = segment.splitlines(keepends=True)
-        if lines and not file_end and not lines[-1].endswith(b"\n"):
-            lines[-1] += b"\n"
+        parts = segment.split(b"\n")
+        lines = [part + b"\n" for part in parts[:-1]]
+        if parts[-1]:
+            lines.append(parts[-1] if file_end else parts[-1] + b"\n")
         self._records = self._iter_records(enumerate(lines, start=before + 1))
         yield from self._vouchers()
 
@@ -768,7 +804,10 @@ class SieReader:
         ver = _FAST_VER.fullmatch(head)
         if ver is None:
             return None
-        series_q, series, number_q, number, day, text, registered, signature = ver.groups()
+        series_q, series, number_q, number, day, text, registered, quoted_reg, signature = (
+            ver.groups()
+        )
+        registered = registered or quoted_reg
         try:
             voucher = Voucher(
                 series=series_q if series is None else series,
@@ -793,7 +832,7 @@ class SieReader:
                 items = [q if q or not b else b for q, b in _OBJECT_ITEM.findall(objects)]
                 if len(items) % 2:
                     return None
-                pairs = tuple((items[i], items[i + 1]) for i in range(0, len(items), 2))
+                pairs = tuple((items[i].strip(), items[i + 1]) for i in range(0, len(items), 2))
             else:
                 pairs = ()
             append(VoucherRow(kind, account, Decimal(amount), pairs, line=row_line))

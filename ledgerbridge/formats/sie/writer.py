@@ -91,6 +91,11 @@ def cp437_text(text: str, counts: Counter | None = None) -> str:
 
 def _quoted_content(value: str, counts: Counter | None) -> str:
     text = cp437_text(value, counts)
+    if '\\"' in text:
+        # SIE knows only \" as an escape: a backslash before a quote cannot be written
+        if counts is not None:
+            counts["\\"] += text.count('\\"')
+        text = text.replace('\\"', '/"')
     if text.endswith("\\"):
         # a trailing backslash would escape the closing quote
         text = text[:-1] + "/"
