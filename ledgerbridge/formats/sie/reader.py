@@ -759,7 +759,9 @@ class SieReader:
             count = text.count
             for match in _BLOCK.finditer(text):
                 start, end = match.start(), match.end()
-                if self._checksum is not None or text[position:start].strip():
+                # a block ends at its line end, so a one-character gap is its line break
+                gap = start - position > 1 and text[position:start].strip()
+                if self._checksum is not None or gap:
                     # (or a #KSUMMA opened after the first voucher: the CRC needs every record)
                     # something between two blocks: read it carefully, with the block after it
                     # (an unclosed voucher is only seen as such when the next #VER follows)
