@@ -116,16 +116,16 @@ def _pipeline(paths: Paths, dataset: str) -> dlt.Pipeline:
     )
 
 
-def _known(paths: Paths, sql: str, params: list) -> set[str]:
-    """Identifiers already loaded (file checksums), or nothing if the table does not exist."""
+def _loaded(paths: Paths, sql: str, params: list) -> list[tuple]:
+    """What earlier loads recorded, or nothing if the table does not exist yet."""
     if not paths.warehouse.exists():
-        return set()
+        return []
     con = connect_warehouse(paths)
     try:
-        return {row[0] for row in con.execute(sql, params).fetchall()}
+        return con.execute(sql, params).fetchall()
     except Exception as exc:  # the raw table does not exist before the first load
         if "does not exist" in str(exc):
-            return set()
+            return []
         raise
     finally:
         con.close()
@@ -170,9 +170,20 @@ def _ingest_sie(
     if not files:
         notes.append(f"{company.id}: no SIE files (.se, .si, .sie) in {_display(folder)}")
         return []
-    known = _known(
-        paths, "select file_sha256 from raw_sie.files where company_id = ?", [company.id]
+    loaded = _loaded(
+        paths,
+        "select file_sha256, fiscal_year_start, generated_on, file_name from raw_sie.files "
+        "where company_id = ?",
+        [company.id],
     )
+    known = {sha for sha, _, _, _ in loaded}
+    #: the newest export loaded per fiscal year: (#GEN date, file name)
+    newest: dict = {}
+    for _, year_start, generated, name in loaded:
+        if generated is not None and (
+            year_start not in newest or generated > newest[year_start][0]
+        ):
+            newest[year_start] = (generated, name)
     outcomes = []
     for path in files:
         display = _display(path)
@@ -181,11 +192,17 @@ def _ingest_sie(
             say(f"{company.id}: {path.name} already loaded")
             outcomes.append(LoadOutcome(company.id, "sie", display, "unchanged"))
             continue
-        stale = _older_than_loaded(paths, company, path)
-        if stale:
-            notes.append(f"{company.id}: skipped {display}: {stale}")
-            outcomes.append(LoadOutcome(company.id, "sie", display, "skipped"))
-            continue
+        year, generated = _export_date(path)
+        if year is not None and generated is not None and year.start in newest:
+            loaded_on, name = newest[year.start]
+            if generated < loaded_on:
+                notes.append(
+                    f"{company.id}: skipped {display}: it was exported on {generated}, before "
+                    f"the export already loaded for the fiscal year {year.start} – {year.end} "
+                    f"({name}, exported {loaded_on}); the newer one stays"
+                )
+                outcomes.append(LoadOutcome(company.id, "sie", display, "skipped"))
+                continue
         say(f"{company.id}: loading {path.name}")
         try:
             _run(
@@ -205,6 +222,10 @@ def _ingest_sie(
             error.code = exc.code
             outcomes.append(LoadOutcome(company.id, "sie", display, "failed", error=error))
             continue
+        if year is not None and generated is not None:
+            newest[year.start] = max(
+                newest.get(year.start, (generated, path.name)), (generated, path.name)
+            )
         outcomes.append(
             LoadOutcome(
                 company.id, "sie", display, "loaded", rows=_sie_counts(paths, ref.sha256, company)
@@ -213,37 +234,14 @@ def _ingest_sie(
     return outcomes
 
 
-def _older_than_loaded(paths: Paths, company: Company, path: Path) -> str | None:
-    """Why ``path`` must not replace the export already loaded for its fiscal year (it was
-    generated earlier), or None. A file that cannot be read is left to the load to report."""
+def _export_date(path: Path) -> tuple:
+    """(fiscal year 0, #GEN date) of a SIE file, from its header alone; (None, None) when it
+    cannot be read (the load then reports why)."""
     try:
         with SieReader(path, on_error="collect") as reader:
-            year = reader.header.fiscal_year(0)
-            generated = reader.header.generated
+            return reader.header.fiscal_year(0), reader.header.generated
     except InvalidInputError:
-        return None
-    if year is None or generated is None or not paths.warehouse.exists():
-        return None
-    con = connect_warehouse(paths)
-    try:
-        row = con.execute(
-            "select max(generated_on), any_value(file_name) from raw_sie.files "
-            "where company_id = ? and fiscal_year_start = ?",
-            [company.id, year.start],
-        ).fetchone()
-    except Exception as exc:  # no raw_sie.files before the first load
-        if "does not exist" in str(exc):
-            return None
-        raise
-    finally:
-        con.close()
-    loaded, name = row
-    if loaded is not None and generated < loaded:
-        return (
-            f"it was exported on {generated}, before the export already loaded for the fiscal "
-            f"year {year.start} – {year.end} ({name}, exported {loaded}); the newer one stays"
-        )
-    return None
+        return None, None
 
 
 def _diagnostics(exc: InvalidInputError) -> list:
@@ -275,11 +273,14 @@ def _ingest_erp(paths: Paths, company: Company, folder: Path, say: Progress) -> 
         manifest = erp_files.read_manifest(folder, company)
     except LedgerbridgeError as exc:
         return LoadOutcome(company.id, "erp_files", display, "failed", error=exc)
-    known = _known(
-        paths,
-        "select manifest_sha256 from raw_erp_files.exports where company_id = ?",
-        [company.id],
-    )
+    known = {
+        sha
+        for (sha,) in _loaded(
+            paths,
+            "select manifest_sha256 from raw_erp_files.exports where company_id = ?",
+            [company.id],
+        )
+    }
     if manifest.sha256 in known:
         say(f"{company.id}: ERP export in {display} already loaded")
         return LoadOutcome(company.id, "erp_files", display, "unchanged")

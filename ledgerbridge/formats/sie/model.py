@@ -155,6 +155,3 @@ class SieHeader:
         if self.sie_type == "4" or self.sie_type is None:
             return "4E" if self.fiscal_years else "4I"
         return self.sie_type
-
-    def account_names(self) -> dict[str, str]:
-        return {number: account.name for number, account in self.accounts.items()}
