@@ -77,6 +77,12 @@ class Batcher:
             yield self._tables[table].table(rows)
             rows.clear()
 
+    def add_table(self, table: str, rows: pa.Table) -> Iterator[object]:
+        """Rows already in Arrow form, in the table's schema; yielded as they are."""
+        self.counts[table] += rows.num_rows
+        if rows.num_rows:
+            yield dlt.mark.with_hints(rows, self._tables[table].hints())
+
     def flush(self) -> Iterator[object]:
         """The remaining rows; a table that got none still gets an empty batch, so that it
         exists in the warehouse for the models that read it."""

@@ -16,10 +16,13 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ingestion.arrow_tables import AMOUNT, QUANTITY, Batcher, RawTable, schema
 from ledgerbridge.config import Company, orgnr_digits
 from ledgerbridge.formats.sie import DIM_COST_CENTRE, DIM_PROJECT, Diagnostic, SieError, SieReader
+from ledgerbridge.formats.sie.columnar import VoucherBatch
+from ledgerbridge.formats.sie.model import object_in
 
 DATASET = "raw_sie"
 SIE_SUFFIXES = (".se", ".si", ".sie")
@@ -171,6 +174,69 @@ def _objects_json(objects: tuple[tuple[str, str], ...]) -> str | None:
     return json.dumps([list(o) for o in objects], ensure_ascii=False) if objects else None
 
 
+def _raw_vouchers(
+    batch: VoucherBatch, company_id: str, year: date, sha: str
+) -> tuple[pa.Table, pa.Table]:
+    """A batch of the reader's vouchers and rows as ``raw_sie.vouchers`` and ``voucher_rows``."""
+    v, r = batch.vouchers, batch.rows
+    n, m = v.num_rows, r.num_rows
+    # a row's voucher fields, by its voucher's position in this batch
+    position = (
+        pc.subtract(r.column("voucher"), v.column("voucher")[0]) if n else r.column("voucher")
+    )
+
+    def of_voucher(name: str) -> pa.Array:
+        return pc.take(v.column(name), position)
+
+    # object lists are dictionary-encoded: derive each column once per distinct list
+    objects = r.column("objects").combine_chunks()
+    distinct = [
+        tuple((o["dimension"], o["object_id"]) for o in x) for x in objects.dictionary.to_pylist()
+    ]
+    indices = objects.indices
+
+    def per_list(values: list) -> pa.Array:
+        return pc.take(pa.array(values, _S), indices)
+
+    vouchers = pa.Table.from_arrays(
+        [
+            pa.array([company_id] * n, _S),
+            pa.array([year] * n, _D),
+            v.column("series"),
+            v.column("number"),
+            v.column("occurrence").cast(_I),
+            v.column("date"),
+            v.column("text"),
+            v.column("registered"),
+            v.column("line"),
+            pa.array([sha] * n, _S),
+        ],
+        schema=VOUCHERS.schema,
+    )
+    rows = pa.Table.from_arrays(
+        [
+            pa.array([company_id] * m, _S),
+            pa.array([year] * m, _D),
+            of_voucher("series"),
+            of_voucher("number"),
+            of_voucher("occurrence").cast(_I),
+            r.column("row_number").cast(_I),
+            r.column("kind"),
+            r.column("account"),
+            per_list([object_in(o, DIM_COST_CENTRE) for o in distinct]),
+            per_list([object_in(o, DIM_PROJECT) for o in distinct]),
+            per_list([_objects_json(o) for o in distinct]),
+            r.column("amount"),
+            r.column("date"),
+            r.column("text"),
+            r.column("quantity"),
+            r.column("line"),
+        ],
+        schema=VOUCHER_ROWS.schema,
+    )
+    return vouchers, rows
+
+
 def sie_file_rows(ref: SieFileRef, company: Company, display_name: str) -> Iterator[object]:
     """Arrow tables for one SIE 4E file, after checking it belongs to ``company``."""
     sha = ref.sha256
@@ -251,54 +317,13 @@ def sie_file_rows(ref: SieFileRef, company: Company, display_name: str) -> Itera
                     amount=period.amount,
                     quantity=period.quantity,
                 )
-        occurrences: dict[tuple[str, str], int] = {}
         vouchers = voucher_rows = 0
-        company_id = company.id
-        add_row = batch.add
-        # The two big tables are built as tuples in schema order (see VOUCHERS, VOUCHER_ROWS).
-        for voucher in reader.vouchers():
-            key = (voucher.series, voucher.number)
-            occurrence = occurrences[key] = occurrences.get(key, 0) + 1
-            vouchers += 1
-            yield from add_row(
-                VOUCHERS.name,
-                (
-                    company_id,
-                    start,
-                    voucher.series,
-                    voucher.number,
-                    occurrence,
-                    voucher.date,
-                    voucher.text,
-                    voucher.registered,
-                    voucher.line,
-                    sha,
-                ),
-            )
-            for number, row in enumerate(voucher.rows, start=1):
-                voucher_rows += 1
-                objects = row.objects
-                yield from add_row(
-                    VOUCHER_ROWS.name,
-                    (
-                        company_id,
-                        start,
-                        voucher.series,
-                        voucher.number,
-                        occurrence,
-                        number,
-                        row.kind,
-                        row.account,
-                        row.object_id(DIM_COST_CENTRE) if objects else None,
-                        row.object_id(DIM_PROJECT) if objects else None,
-                        _objects_json(objects),
-                        row.amount,
-                        row.date,
-                        row.text,
-                        row.quantity,
-                        row.line,
-                    ),
-                )
+        for voucher_batch in reader.voucher_batches():
+            v_table, r_table = _raw_vouchers(voucher_batch, company.id, start, sha)
+            vouchers += v_table.num_rows
+            voucher_rows += r_table.num_rows
+            yield from batch.add_table(VOUCHERS.name, v_table)
+            yield from batch.add_table(VOUCHER_ROWS.name, r_table)
         yield from batch.add(
             FILES.name,
             {

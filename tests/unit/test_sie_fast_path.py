@@ -1,25 +1,38 @@
-"""The block-at-a-time fast path reads exactly what the careful line-by-line path reads."""
+"""The fast paths read exactly what the careful line-by-line path reads: the block-at-a-time
+object path (``vouchers()``) and the columnar one (``voucher_batches()``)."""
 
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from ledgerbridge.errors import InvalidInputError
-from ledgerbridge.formats.sie import SieReader
+from ledgerbridge.formats.sie import SieReader, Voucher, VoucherRow
+from ledgerbridge.formats.sie.columnar import VoucherBatch
 from sandbox.demo_company import DemoOptions, generate
 from tests.fuzz.fuzz_sie import mutate, seeds
 
 
-def read(path: Path, fast: bool, mode: str) -> tuple:
+def read(path: Path, fast: bool, mode: str, columnar: bool = False) -> tuple:
     try:
         with SieReader(path, mode=mode, on_error="collect", fast=fast) as reader:
-            vouchers = reader.read()
+            vouchers = from_batches(reader.voucher_batches()) if columnar else reader.read()
             return (
                 [
-                    (v.series, v.number, v.date, v.text, v.registered, v.signature, v.line, v.rows)
+                    (
+                        v.series,
+                        v.number,
+                        v.date,
+                        v.text,
+                        v.registered,
+                        v.signature,
+                        v.line,
+                        v.occurrence,
+                        v.rows,
+                    )
                     for v in vouchers
                 ],
                 reader.diagnostics,
@@ -29,9 +42,34 @@ def read(path: Path, fast: bool, mode: str) -> tuple:
         return ("refused", str(exc))
 
 
+def from_batches(batches: Iterator[VoucherBatch]) -> list[Voucher]:
+    """Vouchers rebuilt from Arrow batches, checking the ordinals run on without gaps."""
+    vouchers: list[Voucher] = []
+    for batch in batches:
+        first = len(vouchers)
+        for v in batch.vouchers.to_pylist():
+            assert v["voucher"] == len(vouchers)
+            vouchers.append(
+                Voucher(v["series"], v["number"], v["date"], v["text"], v["registered"],
+                        v["signature"], line=v["line"], occurrence=v["occurrence"])
+            )  # fmt: skip
+        for r in batch.rows.to_pylist():
+            assert first <= r["voucher"] < len(vouchers)
+            rows = vouchers[r["voucher"]].rows
+            assert r["row_number"] == len(rows) + 1
+            objects = tuple((o["dimension"], o["object_id"]) for o in r["objects"])
+            rows.append(
+                VoucherRow(r["kind"], r["account"], r["amount"], objects, r["date"], r["text"],
+                           r["quantity"], r["signature"], r["line"])
+            )  # fmt: skip
+    return vouchers
+
+
 def same(path: Path) -> None:
     for mode in ("lenient", "strict"):
-        assert read(path, True, mode) == read(path, False, mode), (path, mode)
+        careful = read(path, False, mode)
+        assert read(path, True, mode) == careful, (path, mode)
+        assert read(path, True, mode, columnar=True) == careful, (path, mode, "columnar")
 
 
 @pytest.mark.parametrize(
@@ -47,6 +85,10 @@ def test_a_demo_export_larger_than_one_chunk(tmp_path: Path) -> None:
     path = max(result.sie_files, key=lambda p: p.stat().st_size)
     assert path.stat().st_size > 5 << 20  # more than one 4 MB chunk
     same(path)
+    with SieReader(path) as reader:
+        batches = list(reader.voucher_batches())
+    assert len(batches) > 1
+    assert reader.vouchers_in_columns == sum(b.vouchers.num_rows for b in batches) > 10_000
 
 
 def test_mutated_files(corpus: Path, tmp_path: Path) -> None:
@@ -105,6 +147,29 @@ TRICKY = {
     "U+FFFD on the first #VER": HEAD
     + '#VER A 1 20240105 "t\ufffd"\n{\n#TRANS 1910 {} 100\n#TRANS 3010 {} -100\n}\n',
     "no line break at the end": HEAD + V.format(n=1) + V.format(n=2).rstrip("\n"),
+    # of the usual shape, but with something the reader must report (the columnar path defers)
+    "unbalanced": HEAD + V.format(n=1) + V.format(n=2).replace("-100", "-90"),
+    "outside the fiscal year": HEAD + V.format(n=1) + V.format(n=2).replace("20240105", "20250105"),
+    "an account not in the chart": HEAD + V.format(n=1) + V.format(n=2).replace("3010", "3011"),
+    "an undeclared object": HEAD + V.format(n=1) + V.format(n=2).replace("1910 {}", '1910 {1 "Z"}'),
+    "an undeclared dimension": HEAD + V.format(n=1).replace("1910 {}", '1910 {7 "Z"}'),
+    "a duplicate number": HEAD + "".join(V.format(n=n) for n in (1, 2, 3, 2, 4)),
+    "numbers out of order": HEAD + "".join(V.format(n=n) for n in (3, 1, 2, 10, 5)),
+    "leading zeros": HEAD + "".join(V.format(n=n) for n in ("1", "01", "001", "2")),
+    "numbers that are not integers": HEAD + "".join(V.format(n=n) for n in ("1A", "1B", "1A")),
+    "an empty voucher": HEAD + V.format(n=1) + '#VER A 2 20240105 "t"\n{\n}\n' + V.format(n=3),
+    "an impossible date": HEAD + V.format(n=1) + V.format(n=2).replace("20240105", "20240230"),
+    "struck and added rows": HEAD
+    + '#VER A 1 20240105 "t"\n{\n#BTRANS 1910 {} 50\n#RTRANS 1910 {} 100\n#TRANS 1910 {} 100\n'
+    "#TRANS 3010 {} -100\n}\n" + V.format(n=2),
+    "an amount of 10^14 kronor": HEAD
+    + V.format(n=1).replace(" 100\n", " 100000000000000\n").replace("-100", "-100000000000000"),
+    "CRLF line ends": (HEAD + V.format(n=1) + V.format(n=2)).replace("\n", "\r\n"),
+    "blank lines between vouchers": HEAD + V.format(n=1) + "\n \n" + V.format(n=2) + "\n",
+    "a blank line inside a voucher": HEAD + V.format(n=1).replace("{\n", "{\n\n") + V.format(n=2),
+    "quoted series, signature, several objects": HEAD
+    + '#OBJEKT 1 "2" "B"\n#VER "A" "7" 20240105 "t \u00e5" 20240106 "Eva"\n{\n'
+    '#TRANS 1910 {1 "1" 1 "2"} 100\n#TRANS 3010 {"1" 1} -100\n}\n',
 }
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from ledgerbridge.formats.sie.columnar import OBJECT_LIST, VoucherBatch
 from ledgerbridge.formats.sie.reader import SieReader
 
-_OBJECTS = pa.list_(pa.struct([("dimension", pa.string()), ("object", pa.string())]))
+_OBJECTS = OBJECT_LIST
 _AMOUNT = pa.decimal128(18, 2)
 _QUANTITY = pa.decimal128(18, 4)
 
@@ -72,11 +75,58 @@ ACCOUNTS = pa.schema(
         ("sru", pa.string()),
     ]
 )
-_BATCH = 50_000
 
 
 def _objects(objects: tuple[tuple[str, str], ...]) -> list[dict]:
-    return [{"dimension": d, "object": o} for d, o in objects]
+    return [{"dimension": d, "object_id": o} for d, o in objects]
+
+
+def _decoded(column: pa.ChunkedArray) -> pa.Array:
+    # dictionary<list> has no cast to list in Arrow; take() expands it
+    objects = column.combine_chunks()
+    return pc.take(objects.dictionary, objects.indices)
+
+
+def _tables(batch: VoucherBatch) -> tuple[pa.Table, pa.Table]:
+    v, r = batch.vouchers, batch.rows
+    first = v.column("voucher")[0] if v.num_rows else pa.scalar(0, pa.int64())
+    position = pc.subtract(r.column("voucher"), first)
+    counts = np.bincount(position.to_numpy(), minlength=v.num_rows).astype(np.int32)
+
+    def of_voucher(name: str) -> pa.ChunkedArray:
+        return pc.take(v.column(name), position)
+
+    vouchers = pa.Table.from_arrays(
+        [
+            v.column("series"),
+            v.column("number"),
+            v.column("date"),
+            v.column("text"),
+            v.column("registered"),
+            v.column("signature"),
+            pa.array(counts),
+            v.column("line"),
+        ],
+        schema=VOUCHERS,
+    )
+    rows = pa.Table.from_arrays(
+        [
+            of_voucher("series"),
+            of_voucher("number"),
+            of_voucher("date"),
+            r.column("row_number"),
+            r.column("kind"),
+            r.column("account"),
+            r.column("amount"),
+            _decoded(r.column("objects")),
+            r.column("date"),
+            r.column("text"),
+            r.column("quantity"),
+            r.column("line"),
+        ],
+        schema=VOUCHER_ROWS,
+    )
+    return vouchers, rows
 
 
 def convert(reader: SieReader, folder: Path) -> dict[str, int]:
@@ -85,51 +135,13 @@ def convert(reader: SieReader, folder: Path) -> dict[str, int]:
     counts = {"voucher_rows": 0, "vouchers": 0}
     rows_writer = pq.ParquetWriter(folder / "voucher_rows.parquet", VOUCHER_ROWS)
     vouchers_writer = pq.ParquetWriter(folder / "vouchers.parquet", VOUCHERS)
-    rows: list[dict] = []
-    vouchers: list[dict] = []
     try:
-        for voucher in reader.vouchers():
-            vouchers.append(
-                {
-                    "voucher_series": voucher.series,
-                    "voucher_number": voucher.number,
-                    "voucher_date": voucher.date,
-                    "text": voucher.text,
-                    "registered": voucher.registered,
-                    "signature": voucher.signature,
-                    "rows": len(voucher.rows),
-                    "line": voucher.line,
-                }
-            )
-            for number, row in enumerate(voucher.rows, start=1):
-                rows.append(
-                    {
-                        "voucher_series": voucher.series,
-                        "voucher_number": voucher.number,
-                        "voucher_date": voucher.date,
-                        "row_number": number,
-                        "row_kind": row.kind,
-                        "account": row.account,
-                        "amount": row.amount,
-                        "objects": _objects(row.objects),
-                        "transaction_date": row.date,
-                        "text": row.text,
-                        "quantity": row.quantity,
-                        "line": row.line,
-                    }
-                )
-            if len(rows) >= _BATCH:
-                rows_writer.write_table(pa.Table.from_pylist(rows, schema=VOUCHER_ROWS))
-                counts["voucher_rows"] += len(rows)
-                rows.clear()
-            if len(vouchers) >= _BATCH:
-                vouchers_writer.write_table(pa.Table.from_pylist(vouchers, schema=VOUCHERS))
-                counts["vouchers"] += len(vouchers)
-                vouchers.clear()
-        rows_writer.write_table(pa.Table.from_pylist(rows, schema=VOUCHER_ROWS))
-        vouchers_writer.write_table(pa.Table.from_pylist(vouchers, schema=VOUCHERS))
-        counts["voucher_rows"] += len(rows)
-        counts["vouchers"] += len(vouchers)
+        for batch in reader.voucher_batches():
+            vouchers, rows = _tables(batch)
+            rows_writer.write_table(rows)
+            vouchers_writer.write_table(vouchers)
+            counts["voucher_rows"] += rows.num_rows
+            counts["vouchers"] += vouchers.num_rows
     finally:
         rows_writer.close()
         vouchers_writer.close()

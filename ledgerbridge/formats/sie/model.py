@@ -65,10 +65,12 @@ class VoucherRow:
     line: int = 0
 
     def object_id(self, dimension: str) -> str | None:
-        for dim, object_id in self.objects:
-            if dim == dimension:
-                return object_id
-        return None
+        return object_in(self.objects, dimension)
+
+
+def object_in(objects: Objects, dimension: str) -> str | None:
+    """The object of ``dimension`` in an object list, if it has one."""
+    return next((object_id for dim, object_id in objects if dim == dimension), None)
 
 
 @dataclass(slots=True)
@@ -81,6 +83,9 @@ class Voucher:
     signature: str | None = None
     rows: list[VoucherRow] = field(default_factory=list)
     line: int = 0
+    #: 2 for the second voucher in the file with this series and number, and so on (some
+    #: programs number every automatic voucher "1"); set by the reader.
+    occurrence: int = 1
 
     def imbalance(self) -> Decimal:
         """Σ of the booked rows; only #TRANS counts, struck and added-later rows do not."""

@@ -19,7 +19,16 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from ledgerbridge.errors import InvalidInputError
+from ledgerbridge.formats.sie.columnar import (
+    VoucherBatch,
+    batch_from_vouchers,
+    parse_blocks,
+)
 from ledgerbridge.formats.sie.diagnostics import CODES, ERROR, Diagnostic, SieError
 from ledgerbridge.formats.sie.lexer import (
     DECLARED,
@@ -40,6 +49,7 @@ from ledgerbridge.formats.sie.model import (
     Voucher,
     VoucherRow,
 )
+from ledgerbridge.formats.sie.voucher_keys import VoucherKeys
 
 _AMOUNT = re.compile(r"^-?\d{1,16}(?:\.\d{1,2})?$")  # öre at most, as decimal(18,2) holds
 _QUANTITY = re.compile(r"^-?\d{1,14}(?:\.\d{1,4})?$")
@@ -90,6 +100,7 @@ _HEADER_LABELS = frozenset(
 )
 _SAMPLE = 1 << 20
 _CHUNK = 4 << 20
+_OBJECT_BATCH = 20_000  # vouchers per Arrow batch when read as objects
 #: A voucher block: #VER line, "{", rows that start with #TRANS/#RTRANS/#BTRANS, "}".
 _BLOCK = re.compile(
     r"^[ \t]*#VER[ \t]+([^\r\n]*?)[ \t]*\r?\n[ \t]*\{[ \t]*\r?\n"
@@ -127,6 +138,24 @@ def _last_block_end(buffer: bytes) -> int:
         if start == 0:
             return -1
         window *= 4
+
+
+def _to_utf8(segment: bytes, encoding: str) -> bytes | None:
+    try:
+        return segment.decode(encoding).encode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _batched(items: Iterator[Voucher], size: int) -> Iterator[list[Voucher]]:
+    group: list[Voucher] = []
+    for item in items:
+        group.append(item)
+        if len(group) == size:
+            yield group
+            group = []
+    if group:
+        yield group
 
 
 class _Skip(Exception):
@@ -182,6 +211,10 @@ class SieReader:
         self._declared_seen: dict[tuple, int] = {}
         self._dimensions_with_objects: set[str] = set()
         self._reported: set[tuple] = set()  # (code, key) reported once per file, not per row
+        self._keys = VoucherKeys()  # the series and numbers used so far
+        self._occurrences: dict[tuple[str, str], int] = {}  # only numbers used more than once
+        #: How many vouchers ``voucher_batches`` parsed as columns (the rest as objects).
+        self.vouchers_in_columns = 0
         self._damaged = False  # a voucher lost rows: the file's balances cannot be checked
         try:
             body = sample.removeprefix(b"\xef\xbb\xbf").lstrip()
@@ -611,26 +644,58 @@ class SieReader:
     def vouchers(self) -> Iterator[Voucher]:
         """Stream the vouchers; at the end, prove the file complete."""
         booked: dict[str, Decimal] = {}
+        source = self._fast_vouchers() if self._fast_path_possible() else self._vouchers()
+        yield from self._checked(source, booked)
+        self._finish(booked)
+
+    def voucher_batches(self) -> Iterator[VoucherBatch]:
+        """The vouchers as Arrow tables (``columnar.VOUCHERS`` and ``columnar.ROWS``), a few
+        megabytes of file at a time, with the same checks and diagnostics as ``vouchers()``.
+        Text of the usual shape is parsed in columns, several times faster than objects."""
+        booked: dict[str, Decimal] = {}
+        if not self._fast_path_possible():
+            yield from self._object_batches(self._vouchers(), booked, 0)
+            self._finish(booked)
+            return
+        ordinal = 0
+        for before, segment, file_end in self._segments():
+            batch = self._columnar(before, segment, booked, ordinal)
+            batches = (
+                [batch]
+                if batch is not None
+                else self._object_batches(
+                    self._segment_vouchers(before, segment, file_end), booked, ordinal
+                )
+            )
+            for batch in batches:
+                ordinal += batch.vouchers.num_rows
+                yield batch
+        self._finish(booked)
+
+    def _object_batches(
+        self, source: Iterator[tuple[Voucher, bool]], booked: dict[str, Decimal], first: int
+    ) -> Iterator[VoucherBatch]:
+        for group in _batched(self._checked(source, booked), _OBJECT_BATCH):
+            yield batch_from_vouchers(group, first)
+            first += len(group)
+
+    def _checked(
+        self, source: Iterator[tuple[Voucher, bool]], booked: dict[str, Decimal]
+    ) -> Iterator[Voucher]:
         current = self.header.fiscal_year(0)
-        # a 4I file may name a few accounts; only an export's chart is complete
-        check_accounts = self.header.kind == "4E" and bool(self.header.accounts)
-        seen: dict[tuple[str, str], int] = {}
         self._dimensions_with_objects = {d for d, _ in self.header.objects}
-        fast = (
-            self.fast
-            and self._checksum is None
-            and self._encoding_settled
-            and self._pending is not None
-        )
-        source = self._fast_vouchers() if fast else self._vouchers()
+        check_accounts = self._check_accounts()
         for voucher, damaged in source:
             if not damaged:
-                self._check_voucher(voucher, current, check_accounts, seen)
+                self._check_voucher(voucher, current, check_accounts)
             for row in voucher.rows:
                 if row.kind == "TRANS":
                     booked[row.account] = booked.get(row.account, Decimal(0)) + row.amount
             yield voucher
-        self._finish(booked)
+
+    def _check_accounts(self) -> bool:
+        # a 4I file may name a few accounts; only an export's chart is complete
+        return self.header.kind == "4E" and bool(self.header.accounts)
 
     def read(self) -> list[Voucher]:
         """All vouchers at once, for small files and tests."""
@@ -641,7 +706,6 @@ class SieReader:
         voucher: Voucher,
         current: FiscalYear | None,
         check_accounts: bool,
-        seen: dict[tuple[str, str], int],
     ) -> None:
         line = voucher.line
         if not voucher.rows:
@@ -658,17 +722,19 @@ class SieReader:
                 f"{voucher.describe()} lies outside the fiscal year {current.start} – "
                 f"{current.end} (#RAR 0)",
             )
-        if voucher.number:  # 4I vouchers may leave the number to the receiving program
-            key = (voucher.series, voucher.number)
-            if key in seen:
+        key = (voucher.series, voucher.number)
+        earlier = self._keys.earlier_line(*key)
+        if earlier is None:
+            self._keys.add(*key, line)
+        else:
+            voucher.occurrence = self._occurrences[key] = self._occurrences.get(key, 1) + 1
+            if voucher.number:  # 4I vouchers may leave the number to the receiving program
                 self._report(
                     "duplicate-voucher",
                     line,
                     f"{voucher.describe()} has the same series and number as the voucher on "
-                    f"line {seen[key]}",
+                    f"line {earlier}",
                 )
-            else:
-                seen[key] = line
         rows = voucher.rows
         for i, row in enumerate(rows):
             if (
@@ -683,28 +749,11 @@ class SieReader:
                     "(#KONTO) does not have",
                 )
             for dimension, object_id in row.objects:
-                if (
-                    self.header.dimensions
-                    and dimension not in self.header.dimensions
-                    and dimension not in ("1", "6")
-                    and self._first_time("unknown-object", dimension)
-                ):
-                    self._report(
-                        "unknown-object",
-                        row.line,
-                        f"dimension {dimension} is used but never declared (#DIM)",
-                    )
-                elif (
-                    dimension in self._dimensions_with_objects
-                    and (dimension, object_id) not in self.header.objects
-                    and self._first_time("unknown-object", (dimension, object_id))
-                ):
-                    self._report(
-                        "unknown-object",
-                        row.line,
-                        f"object {object_id} of dimension {dimension} is used but never "
-                        "declared (#OBJEKT)",
-                    )
+                problem = self._unknown_object(dimension, object_id)
+                if problem is not None:
+                    key, message = problem
+                    self._reported.add(("unknown-object", key))
+                    self._report("unknown-object", row.line, message)
             if row.kind == "RTRANS":
                 twin = rows[i + 1] if i + 1 < len(rows) else None
                 if twin is None or (twin.kind, twin.account, twin.amount, twin.objects) != (
@@ -720,21 +769,44 @@ class SieReader:
                         "#TRANS twin (same account, objects and amount)",
                     )
 
-    # -- the fast path -----------------------------------------------------------------------
-    def _fast_vouchers(self) -> Iterator[tuple[Voucher, bool]]:
-        """Whole voucher blocks matched by one regular expression over megabytes at a time.
+    def _unknown_object(self, dimension: str, object_id: str) -> tuple[object, str] | None:
+        """What is wrong with an object a row books on, if it is not reported yet."""
+        header = self.header
+        if (
+            header.dimensions
+            and dimension not in header.dimensions
+            and dimension not in ("1", "6")
+            and ("unknown-object", dimension) not in self._reported
+        ):
+            return dimension, f"dimension {dimension} is used but never declared (#DIM)"
+        if (
+            dimension in self._dimensions_with_objects
+            and (dimension, object_id) not in header.objects
+            and ("unknown-object", (dimension, object_id)) not in self._reported
+        ):
+            return (dimension, object_id), (
+                f"object {object_id} of dimension {dimension} is used but never declared (#OBJEKT)"
+            )
+        return None
 
-        A block whose every row has the usual shape (account, flat object list, amount with at
-        most two decimals, nothing after) becomes a Voucher here; everything else — blocks with
-        unusual rows, text between blocks, a damaged end — goes line by line through the careful
-        parser, so diagnostics are the same as without this path.
-        """
-        line_no = self._line_no - 1  # the pending #VER line is read again below
+    # -- the fast path -----------------------------------------------------------------------
+    def _fast_path_possible(self) -> bool:
+        return (
+            self.fast
+            and self._checksum is None
+            and self._encoding_settled
+            and self._pending is not None
+        )
+
+    def _segments(self) -> Iterator[tuple[int, bytes, bool]]:
+        """The rest of the file from the pending #VER line, in pieces of about 4 MB that end
+        after a line that is only "}": (lines before the piece, piece, whether it ends the
+        file). The consumer reads each piece whole before asking for the next."""
+        line_no = self._line_no - 1  # the pending #VER line is read again
         self._bytes_checked_until = self._line_no
         buffer = self._last_raw
         self._pending = None
         self._records = iter(())
-        encoding = self.encoding
         while True:
             data = self._handle.read(_CHUNK)
             buffer += data
@@ -747,43 +819,145 @@ class SieReader:
                 segment, buffer = buffer, b""
             if not segment:
                 return
-            try:
-                text = segment.decode(encoding)
-            except UnicodeDecodeError:
-                text = None
-            if text is None or "\ufffd" in text:
-                yield from self._careful(line_no, segment, file_end=not data)
-                line_no += segment.count(b"\n")
-                continue
-            position = 0
-            count = text.count
-            for match in _BLOCK.finditer(text):
-                start, end = match.start(), match.end()
-                # a block ends at its line end, so a one-character gap is its line break
-                gap = start - position > 1 and text[position:start].strip()
-                if self._checksum is not None or gap:
-                    # (or a #KSUMMA opened after the first voucher: the CRC needs every record)
-                    # something between two blocks: read it carefully, with the block after it
-                    # (an unclosed voucher is only seen as such when the next #VER follows)
-                    yield from self._careful(line_no, text[position:end].encode(encoding))
-                    line_no += count("\n", position, end)
-                    position = end
-                    continue
-                line_no += count("\n", position, start)
-                block = self._fast_block(match, line_no + 1)
-                if block is None:
-                    yield from self._careful(line_no, match.group(0).encode(encoding))
-                else:
-                    yield block, False
-                line_no += count("\n", start, end)
-                position = end
-            rest = text[position:]
-            if rest.strip():
-                yield from self._careful(line_no, rest.encode(encoding), file_end=not data)
-            line_no += rest.count("\n")
+            yield line_no, segment, not data
+            line_no += segment.count(b"\n")
             self._line_no = line_no
             if not data:
                 return
+
+    def _fast_vouchers(self) -> Iterator[tuple[Voucher, bool]]:
+        for before, segment, file_end in self._segments():
+            yield from self._segment_vouchers(before, segment, file_end)
+
+    def _columnar(
+        self, before: int, segment: bytes, booked: dict[str, Decimal], first: int
+    ) -> VoucherBatch | None:
+        """``segment`` as Arrow columns when it is all of the usual shape and the reader's
+        checks find nothing to report; None to read it as objects (which reports it)."""
+        if self._checksum is not None:
+            return None
+        utf8 = segment if self.encoding == "utf-8" else _to_utf8(segment, self.encoding)
+        if utf8 is None or b"\xef\xbf\xbd" in utf8:  # U+FFFD: the careful path reports it
+            return None
+        try:
+            blocks = parse_blocks(utf8, before + 1)
+        except (pa.ArrowInvalid, ValueError):
+            return None  # not UTF-8 after all, or a value Arrow refuses: read it as objects
+        if blocks is None:
+            return None
+        header = self.header
+        current = header.fiscal_year(0)
+        if current is not None and len(blocks.days):
+            epoch = date(1970, 1, 1)
+            lowest, highest = (current.start - epoch).days, (current.end - epoch).days
+            if blocks.days.min() < lowest or blocks.days.max() > highest:
+                return None
+        rows = blocks.rows
+        if self._check_accounts():
+            for account in pc.unique(rows.column("account")).to_pylist():
+                if account not in header.accounts and (
+                    ("unknown-account", account) not in self._reported
+                ):
+                    return None
+        self._dimensions_with_objects = {d for d, _ in header.objects}
+        for objects in blocks.objects:
+            for dimension, object_id in objects:
+                if self._unknown_object(dimension, object_id) is not None:
+                    return None
+        if not self._remember_numbers(blocks.vouchers):
+            return None
+        if len(blocks.ore):
+            sums = (
+                pa.table(
+                    {
+                        "account": rows.column("account"),
+                        "ore": pa.array(np.where(blocks.booked, blocks.ore, 0)),
+                    }
+                )
+                .filter(pa.array(blocks.booked))
+                .group_by("account")
+                .aggregate([("ore", "sum")])
+            )
+            for account, ore in zip(
+                sums.column("account").to_pylist(), sums.column("ore_sum").to_pylist(), strict=True
+            ):
+                booked[account] = booked.get(account, Decimal(0)) + Decimal(ore).scaleb(-2)
+        self._line_cut_off = False
+        self.vouchers_in_columns += blocks.vouchers.num_rows
+        offset = pa.scalar(first, pa.int64())
+        return VoucherBatch(
+            vouchers=blocks.vouchers.set_column(
+                0, "voucher", pc.add(blocks.vouchers.column("voucher"), offset)
+            ),
+            rows=rows.set_column(0, "voucher", pc.add(rows.column("voucher"), offset)),
+        )
+
+    def _remember_numbers(self, vouchers: pa.Table) -> bool:
+        """Add the batch's voucher numbers to those seen; False (nothing added) unless each
+        series runs on consecutively from numbers nobody used, the common case."""
+        series = pc.dictionary_encode(vouchers.column("series")).combine_chunks()
+        numbers = vouchers.column("number").combine_chunks()
+        lines = vouchers.column("line").combine_chunks()
+        if not pc.all(pc.match_substring_regex(numbers, r"^(0|[1-9][0-9]{0,17})$")).as_py():
+            return False
+        values = pc.cast(numbers, pa.int64()).to_numpy()
+        indices = series.indices.to_numpy()
+        runs = []
+        for index, name in enumerate(series.dictionary.to_pylist()):
+            mask = indices == index
+            mine = values[mask]
+            if len(mine) > 1 and not (np.diff(mine) == 1).all():
+                return False
+            if not self._keys.is_free(name, int(mine[0]), len(mine)):
+                return False
+            runs.append((name, int(mine[0]), lines.to_numpy()[mask].tolist()))
+        for name, first, at in runs:
+            self._keys.add_consecutive(name, first, at)
+        return True
+
+    def _segment_vouchers(
+        self, line_no: int, segment: bytes, file_end: bool
+    ) -> Iterator[tuple[Voucher, bool]]:
+        """Whole voucher blocks matched by one regular expression.
+
+        A block whose every row has the usual shape (account, flat object list, amount with at
+        most two decimals, nothing after) becomes a Voucher here; everything else — blocks with
+        unusual rows, text between blocks, a damaged end — goes line by line through the careful
+        parser, so diagnostics are the same as without this path.
+        """
+        encoding = self.encoding
+        try:
+            text = segment.decode(encoding)
+        except UnicodeDecodeError:
+            text = None
+        if text is None or "\ufffd" in text:
+            yield from self._careful(line_no, segment, file_end=file_end)
+            return
+        position = 0
+        count = text.count
+        for match in _BLOCK.finditer(text):
+            start, end = match.start(), match.end()
+            # a block ends at its line end, so a one-character gap is its line break
+            gap = start - position > 1 and text[position:start].strip()
+            if self._checksum is not None or gap:
+                # (or a #KSUMMA opened after the first voucher: the CRC needs every record)
+                # something between two blocks: read it carefully, with the block after it
+                # (an unclosed voucher is only seen as such when the next #VER follows)
+                yield from self._careful(line_no, text[position:end].encode(encoding))
+                line_no += count("\n", position, end)
+                position = end
+                continue
+            line_no += count("\n", position, start)
+            block = self._fast_block(match, line_no + 1)
+            if block is None:
+                yield from self._careful(line_no, match.group(0).encode(encoding))
+            else:
+                yield block, False
+            line_no += count("\n", start, end)
+            position = end
+        rest = text[position:]
+        if rest.strip():
+            yield from self._careful(line_no, rest.encode(encoding), file_end=file_end)
 
     def _careful(
         self, before: int, segment: bytes, *, file_end: bool = False
