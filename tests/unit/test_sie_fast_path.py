@@ -167,6 +167,34 @@ TRICKY = {
     "CRLF line ends": (HEAD + V.format(n=1) + V.format(n=2)).replace("\n", "\r\n"),
     "blank lines between vouchers": HEAD + V.format(n=1) + "\n \n" + V.format(n=2) + "\n",
     "a blank line inside a voucher": HEAD + V.format(n=1).replace("{\n", "{\n\n") + V.format(n=2),
+    # found by review: where Arrow's parsing differs from Python's
+    "NBSP in a series": HEAD + V.format(n=1) + V.format(n=2).replace("#VER A", "#VER A\u00a0"),
+    "vertical tab in an account": HEAD + V.format(n=1).replace("1910 {}", "19\x0b10 {}"),
+    "registration date in year 0": HEAD + V.format(n=1).replace('"t"', '"t" 00000101'),
+    "a voucher date in year 0 without #RAR": HEAD.replace("#RAR 0 20240101 20241231\n", "")
+    + V.format(n=1).replace("20240105", "00000105"),
+    "the raw bytes of U+FFFD in a CP437 file": HEAD
+    + V.format(n=1).replace('"t"', '"\u2229\u2510\u255c"'),
+    "#KONTO after the vouchers started": HEAD.replace('#KONTO 1910 "Kassa"\n#KONTO 3010 "F"\n', "")
+    + V.format(n=1)
+    + '#KONTO 1910 "Kassa"\n'
+    + "".join(V.format(n=n) for n in range(2, 40)),
+    "#RAR after the vouchers started": HEAD.replace("#RAR 0 20240101 20241231\n", "")
+    + V.format(n=1)
+    + "#RAR 0 20230101 20231231\n"
+    + "".join(V.format(n=n) for n in range(2, 40)),
+    "#OBJEKT after the vouchers started": HEAD
+    + V.format(n=1)
+    + '#DIM 6 "P"\n#OBJEKT 6 "P1" "x"\n'
+    + "".join(V.format(n=n).replace("1910 {}", '1910 {6 "P2"}') for n in range(2, 40)),
+    "amounts whose sum would overflow int64 öre": HEAD
+    + '#VER A 1 20240105 "t"\n{\n'
+    + "#TRANS 1910 {} 9999999999999999.99\n" * 3
+    + "#TRANS 3010 {} -9999999999999999.99\n" * 3
+    + "}\n",
+    "balances that disagree": HEAD
+    + "#IB 0 1910 50\n#UB 0 1910 140\n#RES 0 3010 -100\n"
+    + V.format(n=1),
     "quoted series, signature, several objects": HEAD
     + '#OBJEKT 1 "2" "B"\n#VER "A" "7" 20240105 "t \u00e5" 20240106 "Eva"\n{\n'
     '#TRANS 1910 {1 "1" 1 "2"} 100\n#TRANS 3010 {"1" 1} -100\n}\n',

@@ -13,7 +13,18 @@ def test_consecutive_numbers_form_one_run_and_remember_their_lines() -> None:
     assert keys.earlier_line("A", "1000") == 10_000
     assert keys.earlier_line("A", "1001") is None
     assert keys.earlier_line("B", "1") is None
-    assert len(keys._runs["A"]) == 1  # one run, not a thousand entries
+    assert len(keys._blocks["A"]) == 16  # 4-byte slots in blocks of 64, not 1,000 entries
+
+
+def test_descending_and_scattered_numbers_stay_cheap() -> None:
+    keys = VoucherKeys()
+    for n in range(200_000, 0, -1):
+        keys.add("A", str(n), n + 7)
+    for n in range(1, 10_000_000, 9_973):
+        keys.add("B", str(n), 1)
+    assert keys.earlier_line("A", "1") == 8 and keys.earlier_line("A", "200000") == 200_007
+    assert keys.earlier_line("B", str(1 + 9_973)) == 1 and keys.earlier_line("B", "2") is None
+    assert not keys.is_free("A", 199_990, 20) and keys.is_free("A", 200_001, 500)
 
 
 def test_out_of_order_numbers_and_gaps() -> None:

@@ -91,8 +91,17 @@ for _before, _after in [
     (_BLANK, _BLANK),
 ]:
     _FOLLOWS[_before, _after] = True
-#: Larger amounts go the careful way, so that a voucher's sum in öre cannot overflow int64.
-_MAX_ORE = 10**15
+#: A piece whose rows could add up past int64 öre goes the careful way (Decimal sums).
+_MAX_SUM = 2**62
+#: Whitespace Python's ``\s`` knows and RE2's does not (NBSP, vertical tab, U+2028, …): the
+#: careful path treats these as field separators, so such a piece is read carefully.
+_ODD_SPACE = re.compile(
+    b"|".join(
+        re.escape(c.encode())
+        for c in "\v\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000"
+        + "".join(chr(c) for c in range(0x2000, 0x200B))
+    )
+)
 
 
 def parse_objects(text: str) -> Objects | None:
@@ -121,7 +130,7 @@ class Blocks:
 def parse_blocks(utf8: bytes, first_line: int) -> Blocks | None:
     """The vouchers in ``utf8`` (whole lines, the first being line ``first_line`` of the
     file), or None when any line is not of the usual shape."""
-    if not utf8.endswith(b"\n"):
+    if not utf8.endswith(b"\n") or _ODD_SPACE.search(utf8):
         return None
     text = pa.array([utf8], pa.large_binary()).cast(pa.large_string())
     lines = pc.list_flatten(pc.split_pattern(text, "\n"))
@@ -164,7 +173,7 @@ def parse_blocks(utf8: bytes, first_line: int) -> Blocks | None:
     amounts = pc.cast(row.field("amount"), pa.decimal128(18, 2))
     # a decimal128 is two little-endian int64 words; amounts of 18 digits fit the low one
     ore = np.frombuffer(amounts.buffers()[1], dtype=np.int64)[0::2][:row_count]
-    if row_count and np.abs(ore).max() > _MAX_ORE:
+    if row_count and int(np.abs(ore).max()) * row_count >= _MAX_SUM:
         return None
     row_kind = row.field("kind")
     booked = pc.equal(row_kind, "TRANS").to_numpy(zero_copy_only=False)
@@ -242,6 +251,8 @@ def _dates(text: pa.Array) -> pa.Array | None:
     if parsed.null_count:
         return None
     if not pc.all(pc.equal(pc.strftime(parsed, format="%Y%m%d"), text)).as_py():
+        return None
+    if len(parsed) and pc.min(pc.year(parsed)).as_py() < 1:  # Python's dates start at year 1
         return None
     return parsed.cast(pa.date32())
 

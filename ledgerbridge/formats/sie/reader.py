@@ -101,6 +101,7 @@ _HEADER_LABELS = frozenset(
 _SAMPLE = 1 << 20
 _CHUNK = 4 << 20
 _OBJECT_BATCH = 20_000  # vouchers per Arrow batch when read as objects
+_LOSSY = "\ufffd".encode()  # U+FFFD in UTF-8: a letter lost to a lossy re-encoding
 #: A voucher block: #VER line, "{", rows that start with #TRANS/#RTRANS/#BTRANS, "}".
 _BLOCK = re.compile(
     r"^[ \t]*#VER[ \t]+([^\r\n]*?)[ \t]*\r?\n[ \t]*\{[ \t]*\r?\n"
@@ -210,6 +211,8 @@ class SieReader:
         self._seen_labels: set[str] = set()
         self._declared_seen: dict[tuple, int] = {}
         self._dimensions_with_objects: set[str] = set()
+        self._year0: FiscalYear | None = None
+        self._check_accounts = False
         self._reported: set[tuple] = set()  # (code, key) reported once per file, not per row
         self._keys = VoucherKeys()  # the series and numbers used so far
         self._occurrences: dict[tuple[str, str], int] = {}  # only numbers used more than once
@@ -644,6 +647,7 @@ class SieReader:
     def vouchers(self) -> Iterator[Voucher]:
         """Stream the vouchers; at the end, prove the file complete."""
         booked: dict[str, Decimal] = {}
+        self._start_vouchers()
         source = self._fast_vouchers() if self._fast_path_possible() else self._vouchers()
         yield from self._checked(source, booked)
         self._finish(booked)
@@ -653,6 +657,7 @@ class SieReader:
         megabytes of file at a time, with the same checks and diagnostics as ``vouchers()``.
         Text of the usual shape is parsed in columns, several times faster than objects."""
         booked: dict[str, Decimal] = {}
+        self._start_vouchers()
         if not self._fast_path_possible():
             yield from self._object_batches(self._vouchers(), booked, 0)
             self._finish(booked)
@@ -679,23 +684,24 @@ class SieReader:
             yield batch_from_vouchers(group, first)
             first += len(group)
 
+    def _start_vouchers(self) -> None:
+        """What the voucher checks hold a file to, fixed when its first voucher is read (a
+        #KONTO or #RAR after the vouchers started does not change it)."""
+        self._year0 = self.header.fiscal_year(0)
+        # a 4I file may name a few accounts; only an export's chart is complete
+        self._check_accounts = self.header.kind == "4E" and bool(self.header.accounts)
+        self._dimensions_with_objects = {d for d, _ in self.header.objects}
+
     def _checked(
         self, source: Iterator[tuple[Voucher, bool]], booked: dict[str, Decimal]
     ) -> Iterator[Voucher]:
-        current = self.header.fiscal_year(0)
-        self._dimensions_with_objects = {d for d, _ in self.header.objects}
-        check_accounts = self._check_accounts()
         for voucher, damaged in source:
             if not damaged:
-                self._check_voucher(voucher, current, check_accounts)
+                self._check_voucher(voucher, self._year0, self._check_accounts)
             for row in voucher.rows:
                 if row.kind == "TRANS":
                     booked[row.account] = booked.get(row.account, Decimal(0)) + row.amount
             yield voucher
-
-    def _check_accounts(self) -> bool:
-        # a 4I file may name a few accounts; only an export's chart is complete
-        return self.header.kind == "4E" and bool(self.header.accounts)
 
     def read(self) -> list[Voucher]:
         """All vouchers at once, for small files and tests."""
@@ -836,8 +842,10 @@ class SieReader:
         checks find nothing to report; None to read it as objects (which reports it)."""
         if self._checksum is not None:
             return None
+        if _LOSSY in segment:  # the careful path reports U+FFFD, raw or decoded
+            return None
         utf8 = segment if self.encoding == "utf-8" else _to_utf8(segment, self.encoding)
-        if utf8 is None or b"\xef\xbf\xbd" in utf8:  # U+FFFD: the careful path reports it
+        if utf8 is None or _LOSSY in utf8:
             return None
         try:
             blocks = parse_blocks(utf8, before + 1)
@@ -846,20 +854,19 @@ class SieReader:
         if blocks is None:
             return None
         header = self.header
-        current = header.fiscal_year(0)
+        current = self._year0
         if current is not None and len(blocks.days):
             epoch = date(1970, 1, 1)
             lowest, highest = (current.start - epoch).days, (current.end - epoch).days
             if blocks.days.min() < lowest or blocks.days.max() > highest:
                 return None
         rows = blocks.rows
-        if self._check_accounts():
+        if self._check_accounts:
             for account in pc.unique(rows.column("account")).to_pylist():
                 if account not in header.accounts and (
                     ("unknown-account", account) not in self._reported
                 ):
                     return None
-        self._dimensions_with_objects = {d for d, _ in header.objects}
         for objects in blocks.objects:
             for dimension, object_id in objects:
                 if self._unknown_object(dimension, object_id) is not None:
@@ -930,7 +937,7 @@ class SieReader:
             text = segment.decode(encoding)
         except UnicodeDecodeError:
             text = None
-        if text is None or "\ufffd" in text:
+        if text is None or "\ufffd" in text or _LOSSY in segment:
             yield from self._careful(line_no, segment, file_end=file_end)
             return
         position = 0
@@ -1176,9 +1183,9 @@ class SieReader:
                 "balances-disagree",
                 None,
                 f"the vouchers do not add up to the balances the file states: account {account} "
-                f"opens at {start} and its vouchers move {moved}, which gives {start + moved}, "
-                f"but the file says {stated_amount}{more}. The file is incomplete (most likely "
-                "truncated) or was edited after the export",
+                f"opens at {start:.2f} and its vouchers move {moved:.2f}, which gives "
+                f"{start + moved:.2f}, but the file says {stated_amount:.2f}{more}. The file is "
+                "incomplete (most likely truncated) or was edited after the export",
             )
 
 
