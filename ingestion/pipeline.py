@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import dlt
@@ -16,7 +17,8 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 
 import ingestion  # noqa: F401  # sets dlt's offline defaults before dlt is imported
 from ingestion.quarantine import full_diagnostics, quarantine
-from ingestion.sources import erp_files, sie
+from ingestion.sources import erp_files, sie, tryton
+from ledgerbridge.clients.tryton import TrytonClient
 from ledgerbridge.config import Company, Paths, Settings
 from ledgerbridge.errors import (
     InputNotFoundError,
@@ -27,12 +29,13 @@ from ledgerbridge.errors import (
 from ledgerbridge.formats.sie import SieReader
 from ledgerbridge.state import recorded_run
 from ledgerbridge.warehouse import connect_warehouse, warehouse_busy, writer_lock
+from sandbox.tryton.server import SandboxInfo, sandbox_file
 
 
 @dataclass
 class LoadOutcome:
     company_id: str
-    source: str  # "sie" | "erp_files"
+    source: str  # "sie" | "erp_files" | "tryton"
     item: str  # the file or folder, as the user named it
     status: str  # "loaded" | "unchanged" | "skipped" | "failed"
     rows: dict[str, int] = field(default_factory=dict)
@@ -87,7 +90,10 @@ def ingest(
     company_ids: list[str] | None = None,
     progress: Progress | None = None,
     command: str = "ledgerbridge ingest",
+    check_deletions: bool = False,
 ) -> IngestReport:
+    """Load every configured source. ``check_deletions`` compares ERP id lists now instead
+    of on the source's own cadence."""
     companies = (
         [settings.company(c) for c in company_ids] if company_ids else list(settings.companies)
     )
@@ -101,6 +107,10 @@ def ingest(
                 )
             if company.erp_files is not None:
                 report.outcomes.append(_ingest_erp(paths, company, company.erp_files.folder, say))
+            if company.tryton is not None:
+                report.outcomes.append(
+                    _ingest_tryton(paths, company, say, check_deletions=check_deletions)
+                )
         run.summary.update(report.summary())
         if report.failed:
             raise IngestFailed(report)
@@ -296,3 +306,100 @@ def _ingest_erp(paths: Paths, company: Company, folder: Path, say: Progress) -> 
     except LedgerbridgeError as exc:
         return LoadOutcome(company.id, "erp_files", display, "failed", error=exc)
     return LoadOutcome(company.id, "erp_files", display, "loaded", rows=counts)
+
+
+def tryton_client(paths: Paths, company: Company) -> TrytonClient:
+    """A client for the company's Tryton, logged in (so a wrong address or password is
+    reported before anything is read)."""
+    source = company.tryton
+    assert source is not None
+    if source.sandbox:
+        info = SandboxInfo.read(sandbox_file(paths))
+        if info is None:
+            raise InputNotFoundError(
+                f"company '{company.id}' reads the sandbox ERP, which is not running",
+                hint="start it with `ledgerbridge sandbox up`",
+            )
+        client = TrytonClient(info.url, info.database, info.user, info.password)
+    else:
+        assert source.url and source.database and source.user
+        client = TrytonClient(source.url, source.database, source.user, source.password())
+    client.login()
+    return client
+
+
+def _tryton_time(moment: datetime | None) -> datetime | None:
+    """Tryton's timestamps are naive UTC; the warehouse gives them back with a zone."""
+    if moment is None or moment.tzinfo is None:
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def _ingest_tryton(
+    paths: Paths, company: Company, say: Progress, *, check_deletions: bool = False
+) -> LoadOutcome:
+    source = company.tryton
+    assert source is not None
+    try:
+        client = tryton_client(paths, company)
+    except LedgerbridgeError as exc:
+        return LoadOutcome(company.id, "tryton", "Tryton", "failed", error=exc)
+    where = f"{client.base} ({client.database})"
+    states = {
+        entity: tryton.SyncState(_tryton_time(mark), checked)
+        for entity, mark, checked in _loaded(
+            paths,
+            "select entity, high_water_mark, last_deletion_check from raw_tryton.sync_state "
+            "where company_id = ?",
+            [company.id],
+        )
+    }
+    due = datetime.now(UTC) - timedelta(hours=source.deletion_check_hours)
+
+    def live_ids(entity: tryton.Entity) -> set[int] | None:
+        checked = states.get(entity.name, tryton.SyncState()).last_deletion_check
+        if not check_deletions and checked is not None and checked > due:
+            return None
+        return {
+            id_
+            for (id_,) in _loaded(
+                paths,
+                f"select id from raw_tryton.{entity.name} "
+                "where company_id = ? and deleted_at is null",
+                [company.id],
+            )
+        }
+
+    def last_copies(entity: tryton.Entity, ids: list[int]) -> list[dict]:
+        names = entity.table.schema.names
+        rows = _loaded(
+            paths,
+            f"select {', '.join(names)} from raw_tryton.{entity.name} "
+            "where company_id = ? and id in (select unnest(?))",
+            [company.id, ids],
+        )
+        return [dict(zip(names, row, strict=True)) for row in rows]
+
+    counts = tryton.SyncCounts({}, {}, 0)
+    say(f"{company.id}: reading Tryton at {where}")
+    try:
+        _run(
+            paths,
+            tryton.DATASET,
+            "tryton",
+            lambda: tryton.tryton_rows(
+                client,
+                company.id,
+                states,
+                live_ids=live_ids,
+                last_copies=last_copies,
+                counts=counts,
+                overlap=timedelta(seconds=source.overlap_seconds),
+                say=lambda m: say(f"{company.id}: {m}"),
+            ),
+        )
+    except LedgerbridgeError as exc:
+        return LoadOutcome(company.id, "tryton", where, "failed", error=exc)
+    rows = {f"{name} changed": n for name, n in counts.fetched.items() if n}
+    rows.update({f"{name} deleted": n for name, n in counts.deleted.items() if n})
+    return LoadOutcome(company.id, "tryton", where, "loaded", rows=rows)

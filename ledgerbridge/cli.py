@@ -96,7 +96,9 @@ def _progress() -> Iterator[Progress]:
 
 
 # -- steps --------------------------------------------------------------------------------
-def _ingest(paths: Paths, settings: Settings, command: str) -> None:
+def _ingest(
+    paths: Paths, settings: Settings, command: str, *, check_deletions: bool = False
+) -> None:
     from ingestion.pipeline import ingest
 
     with _progress() as progress:
@@ -105,7 +107,9 @@ def _ingest(paths: Paths, settings: Settings, command: str) -> None:
         def say(message: str) -> None:
             progress.update(task, description=f"ingest: {message}")
 
-        report = ingest(paths, settings, progress=say, command=command)
+        report = ingest(
+            paths, settings, progress=say, command=command, check_deletions=check_deletions
+        )
         progress.update(task, description="ingest: done", total=1, completed=1)
     loaded = [o for o in report.outcomes if o.status == "loaded"]
     unchanged = [o for o in report.outcomes if o.status == "unchanged"]
@@ -152,10 +156,23 @@ def _publish(paths: Paths, command: str) -> None:
 
 # -- commands -----------------------------------------------------------------------------
 @app.command()
-def ingest(config: ConfigOption = None) -> None:
-    """Load every configured source (SIE folders, ERP exports) into warehouse.duckdb."""
+def ingest(
+    config: ConfigOption = None,
+    check_deletions: Annotated[
+        bool,
+        typer.Option(
+            "--check-deletions",
+            help="Compare the ERP's id lists now to find deleted records (otherwise done "
+            "every deletion_check_hours).",
+        ),
+    ] = False,
+) -> None:
+    """Load every configured source (SIE folders, ERP exports, Tryton) into warehouse.duckdb;
+    Tryton is read incrementally (only what changed since the last run)."""
     paths = _paths()
-    _ingest(paths, load_settings(paths, config), "ledgerbridge ingest")
+    _ingest(
+        paths, load_settings(paths, config), "ledgerbridge ingest", check_deletions=check_deletions
+    )
 
 
 @app.command()
@@ -344,6 +361,75 @@ def sandbox_generate(
         f"{len(result.ground_truth)} planted discrepancies → {out}",
         highlight=False,
     )
+
+
+_SEED = Annotated[int, typer.Option(help="Seed of the demo company the sandbox holds.")]
+_BROKEN = Annotated[bool, typer.Option("--broken-year", help="Fiscal years July–June.")]
+_FIRST = Annotated[int, typer.Option(help="Calendar year the first fiscal year starts in.")]
+
+
+@sandbox_app.command("up")
+def sandbox_up(
+    seed: _SEED = 42,
+    broken_year: _BROKEN = False,
+    first_year: _FIRST = 2024,
+    scale: Annotated[
+        int, typer.Option(help="Size of the demo story replayed into it (GL rows).")
+    ] = 2000,
+    empty: Annotated[
+        bool, typer.Option("--empty", help="Only the set-up company, no business replayed.")
+    ] = False,
+) -> None:
+    """Start the sandbox ERP: a real trytond holding Demo AB, on a free localhost port.
+    Where it listens and how to log in is written to $LEDGERBRIDGE_HOME/sandbox/sandbox.json.
+    The first start builds the database (a few minutes; cached for the next time)."""
+    from sandbox.demo_company import DemoOptions, generate
+    from sandbox.tryton import server, spec_for
+
+    paths = _paths()
+    already = server.running(paths)
+    options = DemoOptions(seed=seed, broken_year=broken_year, first_year=first_year, scale=scale)
+
+    def report(step: str) -> None:
+        console.print(f"  {step}")
+
+    def database() -> tuple[Path, str]:
+        if empty:
+            return server.template_database(spec_for(options), report)
+        story = generate(options, paths.sandbox / "demo_company")
+        with _progress() as progress:
+            task = progress.add_task("replay Demo AB in Tryton", total=None)
+            return server.seeded_database(
+                spec_for(options),
+                story.folder / "erp",
+                report=report,
+                progress=lambda done, total, what: progress.update(
+                    task, completed=done, total=total, description=what
+                ),
+            )
+
+    try:
+        info = server.up(paths, database, report=report)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    state = "already running" if already else "running"
+    console.print(
+        f"Tryton sandbox {state}: {info.url} database {info.database}, user {info.user} "
+        f"(password in {server.sandbox_file(paths)}); stop it with `ledgerbridge sandbox down`",
+        highlight=False,
+    )
+
+
+@sandbox_app.command("down")
+def sandbox_down() -> None:
+    """Stop the sandbox ERP (its database stays for the next `sandbox up`)."""
+    from sandbox.tryton import server
+
+    stopped = server.down(_paths())
+    if stopped is None:
+        console.print("No sandbox ERP was running.")
+    else:
+        console.print(f"Stopped the Tryton sandbox at {stopped.url} (pid {stopped.pid}).")
 
 
 @sie_app.command("validate")

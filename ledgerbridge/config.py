@@ -104,12 +104,40 @@ class ErpFilesSource:
 
 
 @dataclass(frozen=True)
+class TrytonSource:
+    """A Tryton ERP over JSON-RPC. ``sandbox`` means the sandbox ERP of this home
+    (`ledgerbridge sandbox up`), whose address and login are in sandbox/sandbox.json."""
+
+    url: str | None = None
+    database: str | None = None
+    user: str | None = None
+    password_env: str | None = None
+    sandbox: bool = False
+    #: How often, at most, to compare the full id lists to find deleted records.
+    deletion_check_hours: float = 24.0
+    #: Each run reads again what changed this long before the previous run's last change
+    #: (a transaction that committed late carries an earlier write_date).
+    overlap_seconds: float = 300.0
+
+    def password(self) -> str:
+        value = os.environ.get(self.password_env or "")
+        if not value:
+            raise ConfigError(
+                f"the Tryton password is read from the environment variable "
+                f"{self.password_env}, which is not set",
+                hint=f"export {self.password_env}=... before running ledgerbridge",
+            )
+        return value
+
+
+@dataclass(frozen=True)
 class Company:
     id: str
     name: str
     orgnr: str | None = None
     sie: SieSource | None = None
     erp_files: ErpFilesSource | None = None
+    tryton: TrytonSource | None = None
 
 
 @dataclass(frozen=True)
@@ -195,11 +223,11 @@ def parse_settings(raw: dict, path: Path) -> Settings:
                 f"{where}: no sources; add [companies.{company_id}.sources.sie] (a folder of "
                 f"SIE exports) or [companies.{company_id}.sources.erp_files]",
             )
-        unknown = set(sources) - {"sie", "erp_files"}
+        unknown = set(sources) - {"sie", "erp_files", "tryton"}
         if unknown:
             raise ConfigError(
                 f"{where}.sources: unknown source type(s) {', '.join(sorted(unknown))}; "
-                "known: sie, erp_files",
+                "known: sie, erp_files, tryton",
             )
         companies.append(
             Company(
@@ -212,6 +240,7 @@ def parse_settings(raw: dict, path: Path) -> Settings:
                     if "erp_files" in sources
                     else None
                 ),
+                tryton=_tryton(sources["tryton"], where) if "tryton" in sources else None,
             )
         )
     return Settings(source_file=path, companies=tuple(companies), demo=bool(raw.get("demo", False)))
@@ -223,3 +252,37 @@ def _folder(sources: dict, kind: str, base: Path, where: str) -> Path:
         raise ConfigError(f"{where}.sources.{kind}: 'folder' is required (a path)")
     folder = Path(os.path.expandvars(body["folder"])).expanduser()
     return folder if folder.is_absolute() else (base / folder).resolve()
+
+
+def _tryton(body: object, where: str) -> TrytonSource:
+    where = f"{where}.sources.tryton"
+    if not isinstance(body, dict):
+        raise ConfigError(f"{where}: expected a table")
+    timing = {}
+    for key, unit in (("deletion_check_hours", "hours"), ("overlap_seconds", "seconds")):
+        if key in body:
+            value = body[key]
+            if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+                raise ConfigError(f"{where}: '{key}' must be a number of {unit} (>= 0)")
+            timing[key] = float(value)
+    if body.get("sandbox") is True:
+        return TrytonSource(sandbox=True, **timing)
+    missing = [k for k in ("url", "database", "user", "password_env") if not body.get(k)]
+    if missing:
+        raise ConfigError(
+            f"{where}: {', '.join(missing)} required (or sandbox = true for the sandbox ERP)",
+            hint='url = "https://erp.example.se/", database = "tryton", user = "ledgerbridge", '
+            'password_env = "TRYTON_PASSWORD" (the password itself stays out of the file)',
+        )
+    for key in ("url", "database", "user", "password_env"):
+        if not isinstance(body[key], str):
+            raise ConfigError(f"{where}: '{key}' must be text")
+    if not body["url"].startswith(("http://", "https://")):
+        raise ConfigError(f"{where}: url must start with http:// or https://, not {body['url']!r}")
+    return TrytonSource(
+        url=body["url"],
+        database=body["database"],
+        user=body["user"],
+        password_env=body["password_env"],
+        **timing,
+    )

@@ -69,6 +69,9 @@ class DemoOptions:
     company_id: str = "demo_ab"
     company_name: str = "Demo AB"
 
+    def company_orgnr(self) -> str:
+        return _master(self)[1]
+
     def fiscal_years(self) -> list[FiscalYearSpan]:
         first = date(self.first_year, 7 if self.broken_year else 1, 1)
         spans = []
@@ -76,6 +79,13 @@ class DemoOptions:
             start = add_months(first, 12 * i)
             spans.append(FiscalYearSpan(start, add_months(start, 12) - timedelta(days=1)))
         return spans
+
+
+def _master(options: DemoOptions) -> tuple[random.Random, str]:
+    """The random stream master data is drawn from, after its first draw: the company's
+    organisation number."""
+    rng = random.Random(f"{options.seed}:master")
+    return rng, orgnr(rng, "5569")
 
 
 @dataclass
@@ -111,8 +121,7 @@ def generate(
     for sub in ("sie", "erp", "accounting"):
         shutil.rmtree(folder / sub, ignore_errors=True)
 
-    rng = random.Random(f"{options.seed}:master")
-    company_orgnr = orgnr(rng, "5569")
+    rng, company_orgnr = _master(options)
     customers = make_customers(rng, max(15, min(20000, options.scale // 150)))
     suppliers = make_suppliers(rng)
     projects = make_projects(customers)

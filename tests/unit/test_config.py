@@ -63,3 +63,40 @@ def test_unknown_company_lists_the_known_ones(tmp_path: Path) -> None:
     settings = parse_settings({"companies": {"acme": acme}}, tmp_path / "x.toml")
     with pytest.raises(ConfigError, match=r"no company 'other' \(configured: acme\)"):
         settings.company("other")
+
+
+def _tryton(body: object) -> dict:
+    return {"companies": {"acme": {"name": "Acme AB", "sources": {"tryton": body}}}}
+
+
+def test_a_tryton_source_keeps_its_password_in_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = {"url": "https://erp.acme.se/", "database": "acme", "user": "lb",
+            "password_env": "ACME_TRYTON", "overlap_seconds": 60}  # fmt: skip
+    source = parse_settings(_tryton(body), tmp_path / "x.toml").companies[0].tryton
+    assert source is not None and source.url == "https://erp.acme.se/"
+    assert source.overlap_seconds == 60 and source.deletion_check_hours == 24
+    monkeypatch.delenv("ACME_TRYTON", raising=False)
+    with pytest.raises(ConfigError, match="ACME_TRYTON, which is not set"):
+        source.password()
+    monkeypatch.setenv("ACME_TRYTON", "s3cret")
+    assert source.password() == "s3cret"
+    sandbox = parse_settings(_tryton({"sandbox": True}), tmp_path / "x.toml").companies[0]
+    assert sandbox.tryton is not None and sandbox.tryton.sandbox
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"url": "https://x/"}, "database, user, password_env required"),
+        ({"url": "erp.acme.se", "database": "a", "user": "u", "password_env": "P"},
+         "url must start with http:// or https://"),
+        ({"sandbox": True, "overlap_seconds": -1}, "'overlap_seconds' must be a number"),
+        ({"sandbox": True, "deletion_check_hours": "daily"}, "'deletion_check_hours' must be"),
+        ("tryton", "sources.tryton: expected a table"),
+    ],
+)  # fmt: skip
+def test_tryton_source_mistakes(body: object, message: str, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=message):
+        parse_settings(_tryton(body), tmp_path / "x.toml")
