@@ -18,7 +18,7 @@ from pathlib import Path
 from ledgerbridge.config import DBT_PROJECT_DIR, Paths
 from ledgerbridge.errors import BuildError, NotReadyError
 from ledgerbridge.state import recorded_run
-from ledgerbridge.warehouse import writer_lock
+from ledgerbridge.warehouse import connect_warehouse, writer_lock
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _DBT = "from dbt.cli.main import cli; cli()"
@@ -102,6 +102,25 @@ def run_dbt(paths: Paths, args: list[str], progress: Progress | None = None) -> 
     return result
 
 
+#: raw dataset → the name the dbt models test for (macro ledgerbridge_source)
+RAW_DATASETS = {"raw_sie": "sie", "raw_erp_files": "erp_files", "raw_tryton": "tryton"}
+
+
+def present_sources(paths: Paths) -> list[str]:
+    """The sources whose raw data is in the warehouse: models of the others are disabled."""
+    con = connect_warehouse(paths, read_only=True)
+    try:
+        schemas = {
+            schema
+            for (schema,) in con.execute(
+                "select distinct table_schema from information_schema.tables"
+            ).fetchall()
+        }
+    finally:
+        con.close()
+    return sorted(name for dataset, name in RAW_DATASETS.items() if dataset in schemas)
+
+
 def build(
     paths: Paths,
     *,
@@ -115,7 +134,7 @@ def build(
             raise NotReadyError(
                 f"no warehouse at {paths.warehouse}", hint="run `ledgerbridge ingest` first"
             )
-        args = ["build"]
+        args = ["build", "--vars", json.dumps({"ledgerbridge_sources": present_sources(paths)})]
         if select:
             args += ["--select", select]
         result = run_dbt(paths, args, progress)

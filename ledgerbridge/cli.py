@@ -301,6 +301,8 @@ def status() -> None:
     console.print(f"[bold]Home[/] {paths.home}", highlight=False)
     if report.lock_holder:
         console.print(f"[yellow]Being written by {report.lock_holder}[/]", highlight=False)
+    if report.sandbox_erp:
+        console.print(f"[bold]Sandbox ERP[/] running at {report.sandbox_erp}", highlight=False)
     runs = Table("step", "status", "started (UTC)", "finished", "summary", title="Last runs")
     for run in report.runs:
         runs.add_row(run.step, run.status, run.started_at, run.finished_at or "", run.brief)

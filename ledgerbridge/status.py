@@ -22,7 +22,7 @@ from ledgerbridge.warehouse import (
     writer_lock,
 )
 
-RAW_SCHEMAS = ("raw_sie", "raw_erp_files")
+RAW_SCHEMAS = ("raw_sie", "raw_erp_files", "raw_tryton")
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,8 @@ class StatusReport:
     lock_holder: str | None = None
     #: (company, file as it was named, where it is now, why) for every quarantined file
     quarantined: list[tuple[str, str, str, str]] = field(default_factory=list)
+    #: "url (database), pid N" of the running sandbox ERP
+    sandbox_erp: str | None = None
 
 
 def _brief(run: state.RunRow) -> str:
@@ -60,7 +62,12 @@ def _brief(run: state.RunRow) -> str:
 
 
 def collect_status(paths: Paths) -> StatusReport:
+    from sandbox.tryton.server import running
+
     report = StatusReport()
+    erp = running(paths)
+    if erp is not None:
+        report.sandbox_erp = f"{erp.url} (database {erp.database}), pid {erp.pid}"
     for run in state.last_runs(paths).values():
         report.runs.append(
             RunLine(run.step, run.status, run.started_at, run.finished_at, _brief(run))
@@ -126,6 +133,14 @@ def _read_warehouse(paths: Paths, report: StatusReport) -> None:
             ).fetchall():
                 report.sources.append(
                     (company, "erp_files", f"{system} export of {exported}", loaded[:19])
+                )
+        if ("raw_tryton", "sync_state") in names:
+            for company, changed, synced in con.execute(
+                "select company_id, max(high_water_mark), cast(max(synced_at) as varchar) "
+                "from raw_tryton.sync_state group by company_id order by company_id"
+            ).fetchall():
+                report.sources.append(
+                    (company, "tryton", f"changes up to {changed:%Y-%m-%d %H:%M}", synced[:19])
                 )
     finally:
         con.close()

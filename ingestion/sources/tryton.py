@@ -224,6 +224,9 @@ def tryton_rows(
             mark = page_mark if mark is None else max(mark, page_mark)
             yield entity_rows(entity, page, company_id, now)
         counts.fetched[entity.name] = fetched
+        if not fetched and state.high_water_mark is None:
+            # no records yet: the table still exists for the models that read it
+            yield entity_rows(entity, [], company_id, now)
         checked = state.last_deletion_check
         held = live_ids(entity)
         if held is not None:

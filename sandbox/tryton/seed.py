@@ -219,9 +219,15 @@ class Seeder:
     def _post(self, document, invoice: dict):
         document.invoice_date = _day(invoice["invoice_date"])
         document.accounting_date = document.invoice_date
+        # the ERP's invoice numbers are the ones the books know (Tryton keeps a number it is
+        # given and numbers only invoices without one); a supplier's own number is the reference
         document.reference = invoice.get("supplier_invoice_number") or invoice["number"]
         document.description = invoice["number"]
         document.save()
+        # number is read-only in the client's forms, so proteus does not send it: write it
+        Invoice = type(document)
+        Invoice.write([document.id], {"number": invoice["number"]}, document._context)
+        document.reload()
         document.click("post")
         return document
 

@@ -119,7 +119,7 @@ def test_first_load_lands_what_tryton_holds(sandbox, story: Path) -> None:
         # Tryton's own invoice totals, computed by its tax engine, are the ERP's totals
         booked = dict(
             con.execute(
-                "select description, total_amount from raw_tryton.invoices "
+                "select number, total_amount from raw_tryton.invoices "
                 "where type = 'out' and state in ('posted', 'paid')"
             ).fetchall()
         )
@@ -139,6 +139,8 @@ def test_first_load_lands_what_tryton_holds(sandbox, story: Path) -> None:
             "select count(distinct company_id) from raw_tryton.sale_lines"
         ).fetchone()
         assert company_ids == 1
+    status = run_cli("status", home=home)
+    assert "raw_tryton" in status.output and "changes up to" in status.output
 
 
 def test_a_second_run_fetches_only_what_changed(sandbox) -> None:
@@ -339,6 +341,10 @@ def test_sandbox_up_and_down_through_the_cli(tmp_path: Path) -> None:
     try:
         again = run_cli("sandbox", "up", "--empty", home=home)
         assert "already running" in again.output
+        status = run_cli("status", home=home)
+        assert f"Sandbox ERP running at {info.url} (database demo), pid {info.pid}" in (
+            status.output
+        )
         found = client_of(info).search_read(
             "stock.location", [("type", "=", "warehouse")], ["code"], order=[("code", "ASC")]
         )
@@ -349,3 +355,69 @@ def test_sandbox_up_and_down_through_the_cli(tmp_path: Path) -> None:
     assert not (home / "sandbox" / "sandbox.json").exists()
     with pytest.raises(TrytonUnreachable):
         client_of(info, retries=0).login()
+
+
+def test_paging_by_modification_time_reads_every_record_once(sandbox) -> None:
+    _, info = sandbox
+    client = client_of(info)
+    every = set(client.search_ids("stock.move", []))
+    pages = list(client.changed_since("stock.move", ["state"], None, page_size=7))
+    seen = [record["id"] for page in pages for record in page]
+    assert len(seen) == len(set(seen)) and set(seen) == every
+    assert len(pages) >= len(every) // 7
+    # a record changed after the mark is read again; one changed before is not
+    parties = [r for page in client.changed_since("party.party", ["name"], None) for r in page]
+    mark = max(record["_modified"] for record in parties)
+    customer = client.search_read("party.party", [("code", "=", "1002")], ["id", "name"])[0]
+    client.execute("party.party", "write", [customer["id"]], {"name": customer["name"] + "."})
+    again = [r["id"] for page in client.changed_since("party.party", ["name"], mark) for r in page]
+    assert again == [customer["id"]]
+
+
+def test_the_erp_models_tell_the_exports_story(sandbox, story: Path) -> None:
+    """With the books (SIE) and the ERP (Tryton) both loaded, dbt builds the ERP models in
+    one shape; they hold the export's invoices, dimensions and stock, as Tryton computed them."""
+    home, _ = sandbox
+    config = home / "ledgerbridge.toml"
+    original = config.read_text(encoding="utf-8")
+    config.write_text(
+        original + f'[companies.demo_ab.sources.sie]\nfolder = "{story.parent / "sie"}"\n',
+        encoding="utf-8",
+    )
+    try:
+        ingest(home)
+        built = run_cli("build", home=home)
+        assert built.returncode == 0, built.output
+    finally:
+        config.write_text(original, encoding="utf-8")
+    with warehouse(home) as con:
+        customer = con.execute(
+            "select invoice_number, total_amount, cost_centre, project "
+            "from intermediate.int_erp__invoices where invoice_kind = 'customer'"
+        ).fetchall()
+        supplier = con.execute(
+            "select invoice_number, supplier_invoice_number, total_amount "
+            "from intermediate.int_erp__invoices where invoice_kind = 'supplier'"
+        ).fetchall()
+        stock = con.execute(
+            "select warehouse_code, item_number, sum(quantity) "
+            "from intermediate.int_erp__stock_moves group by all having sum(quantity) <> 0"
+        ).fetchall()
+        (warehouses,) = con.execute(
+            "select count(*) from intermediate.int_erp__warehouses"
+        ).fetchone()
+    exported = [i for i in erp_records(story, "customer_invoices") if i["invoice_date"] <= CUTOFF]
+    assert sorted(customer) == sorted(
+        (i["number"], Decimal(i["total_amount"]), i["cost_centre"], i["project"]) for i in exported
+    )
+    bought = [i for i in erp_records(story, "supplier_invoices") if i["invoice_date"] <= CUTOFF]
+    assert sorted(supplier) == sorted(
+        (i["number"], i["supplier_invoice_number"], Decimal(i["total_amount"])) for i in bought
+    )
+    expected: dict[tuple[str, str], Decimal] = {}
+    for move in erp_records(story, "stock_moves"):
+        if move["move_date"] <= CUTOFF:
+            key = (move["warehouse"], move["article_number"])
+            expected[key] = expected.get(key, Decimal(0)) + Decimal(str(move["quantity"]))
+    assert {(w, i): q for w, i, q in stock} == {k: q for k, q in expected.items() if q}
+    assert warehouses == 3
