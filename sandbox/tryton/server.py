@@ -195,7 +195,8 @@ def seeded_database(
     template, password = template_database(spec, report)
     digest = hashlib.sha256(template.name.encode())
     digest.update((erp_folder / "manifest.json").read_bytes())
-    digest.update((_HERE / "seed.py").read_bytes())
+    for shaping in ("seed.py", "replay.py"):
+        digest.update((_HERE / shaping).read_bytes())
     digest.update(str(until).encode())
     database = cache_folder() / f"{template.stem}-seeded-{digest.hexdigest()[:12]}.sqlite"
     if database.exists():

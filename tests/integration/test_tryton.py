@@ -26,7 +26,7 @@ from sandbox.demo_company import DemoOptions, generate
 from sandbox.tryton import server, spec_for
 from tests.conftest import run_cli
 
-CUTOFF = "2024-02-29"  # the sandbox holds the story up to here: a few dozen documents
+CUTOFF = "2024-05-31"  # the sandbox holds the story up to here: a few dozen documents
 OPTIONS = DemoOptions(scale=2000)
 
 
@@ -131,6 +131,12 @@ def test_first_load_lands_what_tryton_holds(sandbox, story: Path) -> None:
             p for p in erp_records(story, "customer_payments") if p["payment_date"] <= CUTOFF
         ]
         assert paid == len(payments) > 0
+        (supplier_paid,) = con.execute(
+            "select count(*) from raw_tryton.invoices where type = 'in' and state = 'paid'"
+        ).fetchone()
+        supplier_payments = erp_records(story, "supplier_payments")
+        assert supplier_paid == len([p for p in supplier_payments if p["payment_date"] <= CUTOFF])
+        assert supplier_paid > 0
         (warehouses,) = con.execute(
             "select count(*) from raw_tryton.locations where type = 'warehouse'"
         ).fetchone()
