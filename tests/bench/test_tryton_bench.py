@@ -3,7 +3,7 @@ of the documents changed.
 
 Run with `make bench`. LEDGERBRIDGE_BENCH_TRYTON_SCALE sets the demo story replayed into
 Tryton (default 2000 GL rows: about 200 documents and their deliveries, invoices and
-payments; the first run replays it, about 7 minutes, later runs take it from the cache).
+payments; the first run replays it, about 5 minutes, later runs take it from the cache).
 Prints figures; asserts only that the work was done.
 """
 
