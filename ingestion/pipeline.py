@@ -335,6 +335,30 @@ def _tryton_time(moment: datetime | None) -> datetime | None:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
+def _tryton_marks(paths: Paths, company_id: str) -> dict[str, tryton.SyncState]:
+    """Where each entity's reading got to, from the raw rows themselves (see the source)."""
+    checks = dict(
+        _loaded(
+            paths,
+            "select entity, last_deletion_check from raw_tryton.sync_state where company_id = ?",
+            [company_id],
+        )
+    )
+    states = {}
+    for entity in tryton.ENTITIES:
+        found = _loaded(
+            paths,
+            f"select max(write_date), max(create_date) filter (where write_date is null) "
+            f"from raw_tryton.{entity.name} where company_id = ?",
+            [company_id],
+        )
+        written, created = found[0] if found else (None, None)
+        states[entity.name] = tryton.SyncState(
+            _tryton_time(written), _tryton_time(created), checks.get(entity.name)
+        )
+    return states
+
+
 def _ingest_tryton(
     paths: Paths, company: Company, say: Progress, *, check_deletions: bool = False
 ) -> LoadOutcome:
@@ -345,15 +369,7 @@ def _ingest_tryton(
     except LedgerbridgeError as exc:
         return LoadOutcome(company.id, "tryton", "Tryton", "failed", error=exc)
     where = f"{client.base} ({client.database})"
-    states = {
-        entity: tryton.SyncState(_tryton_time(mark), checked)
-        for entity, mark, checked in _loaded(
-            paths,
-            "select entity, high_water_mark, last_deletion_check from raw_tryton.sync_state "
-            "where company_id = ?",
-            [company.id],
-        )
-    }
+    states = _tryton_marks(paths, company.id)
     due = datetime.now(UTC) - timedelta(hours=source.deletion_check_hours)
 
     def live_ids(entity: tryton.Entity) -> set[int] | None:

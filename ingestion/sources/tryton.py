@@ -1,11 +1,13 @@
 """Tryton ERP → ``raw_tryton``, incrementally.
 
 Each entity is one Tryton model read by modification time (``TrytonClient.changed_since``):
-a run asks only for records created or modified since the previous run's high-water mark,
-less a small overlap (a transaction that committed late carries an earlier write_date), and
-merges them on the record id. The marks travel in the same load as the data
-(``raw_tryton.sync_state``), so a failed load leaves them where they were and the next run
-fetches the same records again.
+a run asks only for records modified after the latest write_date the warehouse holds, and
+for never-modified records created after the latest create_date it holds among those, less a
+small overlap (a transaction that committed late carries an earlier timestamp), and merges
+them on the record id. The marks are read from the raw tables themselves, so a table whose
+load failed keeps its old mark and the next run fetches the same records again; the two
+marks are kept apart because a never-modified record can be changed while the other pass
+runs. ``raw_tryton.sync_state`` records what each run did (for ``status``).
 
 Deleted records cannot be seen by modification time. On a slower cadence
 (``deletion_check_hours``) each entity's full id list is compared with the ids in the
@@ -28,6 +30,9 @@ from ledgerbridge.clients.tryton import TrytonClient
 
 DATASET = "raw_tryton"
 PAGE_SIZE = 1000
+#: Tryton hides archived records (active = False) from searches by default: an archived
+#: customer would never be read again, and the deletion check would take it for deleted.
+EVERY_RECORD = {"active_test": False}
 _S, _I, _D, _TS = pa.string(), pa.int64(), pa.date32(), pa.timestamp("us")
 _BOOL = pa.bool_()
 # Tryton field kinds that need converting; other kinds are Arrow types used as they are
@@ -143,7 +148,8 @@ SYNC_STATE = RawTable(
 
 @dataclass
 class SyncState:
-    high_water_mark: datetime | None = None
+    written: datetime | None = None  # the latest write_date held
+    created: datetime | None = None  # the latest create_date held among never-modified rows
     last_deletion_check: datetime | None = None
 
 
@@ -211,26 +217,34 @@ def tryton_rows(
     batch = Batcher(SYNC_STATE)
     for entity in ENTITIES:
         state = states.get(entity.name, SyncState())
-        since = state.high_water_mark - overlap if state.high_water_mark else None
+        since = state.written - overlap if state.written else None
+        created_since = state.created - overlap if state.created else None
         wanted = [f.tryton for f in entity.fields]
-        mark = state.high_water_mark
+        mark = max((m for m in (state.written, state.created) if m), default=None)
         fetched = 0
-        say(f"{entity.model}: " + (f"changes since {since:%Y-%m-%d %H:%M}" if since else "all"))
+        say(f"{entity.model}: " + (f"changes since {mark:%Y-%m-%d %H:%M}" if mark else "all"))
         for page in client.changed_since(
-            entity.model, wanted, since, page_size=PAGE_SIZE, domain=list(entity.domain)
+            entity.model,
+            wanted,
+            since,
+            created_since=created_since,
+            page_size=PAGE_SIZE,
+            domain=list(entity.domain),
+            context=EVERY_RECORD,
         ):
             fetched += len(page)
             page_mark = max(r["_modified"] for r in page)
             mark = page_mark if mark is None else max(mark, page_mark)
             yield entity_rows(entity, page, company_id, now)
         counts.fetched[entity.name] = fetched
-        if not fetched and state.high_water_mark is None:
+        if not fetched and state.written is None and state.created is None:
             # no records yet: the table still exists for the models that read it
             yield entity_rows(entity, [], company_id, now)
         checked = state.last_deletion_check
         held = live_ids(entity)
         if held is not None:
-            gone = sorted(held - set(client.search_ids(entity.model, list(entity.domain))))
+            present = client.search_ids(entity.model, list(entity.domain), context=EVERY_RECORD)
+            gone = sorted(held - set(present))
             counts.deleted[entity.name] = len(gone)
             if gone:
                 rows = last_copies(entity, gone)

@@ -65,6 +65,10 @@ class TrytonLoginRefused(TrytonError):
     code = "tryton-login"
 
 
+class TrytonNoDatabase(TrytonError):
+    code = "tryton-database"
+
+
 class TrytonModelMissing(TrytonError):
     code = "tryton-model-missing"
 
@@ -161,26 +165,32 @@ class TrytonClient:
         while True:
             attempt += 1
             self.requests += 1
+            # a call that changes data may have been carried out when the answer was lost:
+            # only reads are sent again then (a refused connection or a 429/502/503/504
+            # answer means nothing was done, so anything is)
+            maybe_done = False
             try:
                 response = self._http.post(url, json=body, headers=headers, timeout=self.timeout)
-            except requests.Timeout:
+            except requests.Timeout as exc:
                 problem: TrytonError = TrytonUnreachable(
                     f"Tryton at {self.base} did not answer {method} within {self.timeout:.0f} s",
                     hint="the server may be overloaded; try again, or raise the timeout",
                 )
+                maybe_done = not isinstance(exc, requests.ConnectTimeout)
             except requests.ConnectionError as exc:
                 problem = TrytonUnreachable(
                     f"cannot reach Tryton at {self.base}: {_reason(exc)}",
                     hint="is the server running and the URL right? For the sandbox ERP: "
                     "`ledgerbridge sandbox up`",
                 )
+                maybe_done = "refused" not in str(exc).lower()
             else:
                 if response.status_code not in _RETRY_STATUS:
                     return self._answer(response, method)
                 problem = TrytonUnreachable(
                     f"Tryton at {self.base} answered {response.status_code} to {method}"
                 )
-            if attempt > self.retries:
+            if attempt > self.retries or (maybe_done and not _is_read(method)):
                 raise problem
             time.sleep(self.backoff * 2 ** (attempt - 1))
 
@@ -193,9 +203,9 @@ class TrytonClient:
                 hint="check the user and password (the sandbox's are in sandbox.json)",
             )
         if status == 403:
-            raise TrytonLoginRefused(f"user '{self.user}' may not call {method}")
+            raise TrytonCallFailed(f"user '{self.user}' may not call {method}")
         if status == 404:
-            raise TrytonUnreachable(
+            raise TrytonNoDatabase(
                 f"Tryton at {self.base} has no database '{self.database}'",
                 hint="check the database name; `trytond-admin --help` creates one",
             )
@@ -218,8 +228,7 @@ class TrytonClient:
         if isinstance(detail, list) and detail:  # ["UserError", [message, description, …]]
             kind, message = message, str(detail[0])
             detail = str(detail[1]) if len(detail) > 1 and detail[1] else ""
-            if kind in ("AccessError", "LoginException"):
-                return TrytonLoginRefused(f"Tryton refused {method}: {message}")
+            del kind  # UserError, UserWarning, …: Tryton's message says what is wrong
         if method.startswith("model."):
             model = method[len("model.") :].rsplit(".", 1)[0]
             if message == repr(model):  # the pool's KeyError: no such model in this database
@@ -301,12 +310,14 @@ class TrytonClient:
         fields: Sequence[str],
         since: datetime | None,
         *,
+        created_since: datetime | None = None,
         page_size: int = 1000,
         domain: list | None = None,
         context: dict | None = None,
     ) -> Iterator[list[dict]]:
-        """Pages of the records created or modified after ``since`` (all when None),
-        each with ``_modified`` = write_date or, for a record never modified, create_date.
+        """Pages of the records modified after ``since`` and of those never modified that
+        were created after ``created_since`` (default: ``since``); all when None. Each record
+        has ``_modified`` = write_date or, for a record never modified, create_date.
 
         Paging is keyset on (timestamp, id), not by offset, so records that change while the
         read runs can neither be skipped nor shift the pages. Tryton leaves write_date empty
@@ -318,15 +329,17 @@ class TrytonClient:
         """
         wanted = sorted({*fields, "id", "write_date", "create_date"})
         base = list(domain or [])
-        for column, extra in (
-            ("write_date", [("write_date", "!=", None)]),
-            ("create_date", [("write_date", "=", None)]),
+        if created_since is None:
+            created_since = since
+        for column, extra, after_mark in (
+            ("write_date", [("write_date", "!=", None)], since),
+            ("create_date", [("write_date", "=", None)], created_since),
         ):
             after: Cursor | None = None
             while True:
                 clauses = [*base, *extra]
-                if since is not None:
-                    clauses.append((column, ">", since))
+                if after_mark is not None:
+                    clauses.append((column, ">", after_mark))
                 if after is not None:
                     clauses.append(
                         [
@@ -350,6 +363,13 @@ class TrytonClient:
                 if len(page) < page_size:
                     break
                 after = Cursor(page[-1][column], page[-1]["id"])
+
+
+_READS = ("search", "search_read", "search_count", "read", "get_preferences", "fields_get")
+
+
+def _is_read(method: str) -> bool:
+    return method.startswith("common.") or method.rsplit(".", 1)[-1] in _READS
 
 
 def _module_guess(model: str) -> str:

@@ -19,6 +19,7 @@ from ledgerbridge.clients.tryton import (
     TrytonClient,
     TrytonLoginRefused,
     TrytonModelMissing,
+    TrytonNoDatabase,
     TrytonUnreachable,
 )
 from ledgerbridge.config import Paths
@@ -206,6 +207,10 @@ def test_a_deleted_draft_disappears_after_the_deletion_check(sandbox) -> None:
             "select deleted_at from raw_tryton.sales where id = ?", [draft]
         ).fetchone()
     assert deleted is None
+    # an archived record is not a deleted one: it is read again, marked inactive
+    (archived,) = client.execute("party.party", "create", [{"name": "Nedlagd AB"}])
+    ingest(home)
+    client.execute("party.party", "write", [archived], {"active": False})
     ingest(home, "--check-deletions")
     with warehouse(home) as con:
         (deleted,) = con.execute(
@@ -214,7 +219,11 @@ def test_a_deleted_draft_disappears_after_the_deletion_check(sandbox) -> None:
         (others,) = con.execute(
             "select count(*) from raw_tryton.sales where deleted_at is not null"
         ).fetchone()
+        inactive = con.execute(
+            "select active, deleted_at from raw_tryton.parties where id = ?", [archived]
+        ).fetchone()
     assert deleted is not None and others == 1
+    assert inactive == (False, None)
 
 
 def _table_counts(home: Path) -> dict[str, int]:
@@ -274,7 +283,7 @@ def test_client_errors_name_the_problem(sandbox) -> None:
         client_of(info).search_read("sale.subscription", [], ["id"])
     assert "has no model sale.subscription" in str(missing.value)
     assert "sale_subscription" in (missing.value.hint or "")
-    with pytest.raises(TrytonUnreachable, match="has no database 'nodb'"):
+    with pytest.raises(TrytonNoDatabase, match="has no database 'nodb'"):
         TrytonClient(info.url, "nodb", info.user, info.password).login()
     with pytest.raises(TrytonLoginRefused):
         TrytonClient(info.url, info.database, info.user, "wrong").login()
