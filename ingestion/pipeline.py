@@ -344,15 +344,30 @@ def _tryton_marks(paths: Paths, company_id: str) -> dict[str, tryton.SyncState]:
             [company_id],
         )
     )
-    states = {}
-    for entity in tryton.ENTITIES:
-        found = _loaded(
+    held = {
+        name
+        for (name,) in _loaded(
             paths,
-            f"select max(write_date), max(create_date) filter (where write_date is null) "
-            f"from raw_tryton.{entity.name} where company_id = ?",
+            "select table_name from information_schema.tables where table_schema = 'raw_tryton'",
+            [],
+        )
+    }
+    present = [e.name for e in tryton.ENTITIES if e.name in held]
+    marks = {
+        name: (written, created)
+        for name, written, created in _loaded(
+            paths,
+            " union all ".join(
+                f"select '{name}', max(write_date), max(create_date) filter "
+                f"(where write_date is null) from raw_tryton.{name} where company_id = $1"
+                for name in present
+            ),
             [company_id],
         )
-        written, created = found[0] if found else (None, None)
+    } if present else {}  # fmt: skip
+    states = {}
+    for entity in tryton.ENTITIES:
+        written, created = marks.get(entity.name, (None, None))
         states[entity.name] = tryton.SyncState(
             _tryton_time(written), _tryton_time(created), checks.get(entity.name)
         )

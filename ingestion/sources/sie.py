@@ -180,14 +180,6 @@ def _raw_vouchers(
     """A batch of the reader's vouchers and rows as ``raw_sie.vouchers`` and ``voucher_rows``."""
     v, r = batch.vouchers, batch.rows
     n, m = v.num_rows, r.num_rows
-    # a row's voucher fields, by its voucher's position in this batch
-    position = (
-        pc.subtract(r.column("voucher"), v.column("voucher")[0]) if n else r.column("voucher")
-    )
-
-    def of_voucher(name: str) -> pa.Array:
-        return pc.take(v.column(name), position)
-
     # object lists are dictionary-encoded: derive each column once per distinct list
     objects = r.column("objects").combine_chunks()
     distinct = [
@@ -217,9 +209,9 @@ def _raw_vouchers(
         [
             pa.array([company_id] * m, _S),
             pa.array([year] * m, _D),
-            of_voucher("series"),
-            of_voucher("number"),
-            of_voucher("occurrence").cast(_I),
+            batch.for_rows("series"),
+            batch.for_rows("number"),
+            batch.for_rows("occurrence").cast(_I),
             r.column("row_number").cast(_I),
             r.column("kind"),
             r.column("account"),

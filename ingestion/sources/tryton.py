@@ -17,6 +17,7 @@ and the staging models leave them out.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -57,16 +58,21 @@ class Entity:
 
     @property
     def table(self) -> RawTable:
-        columns: list = [("company_id", _S, False), ("id", _I, False)]
-        for f in self.fields:
-            columns.append((f.column, _arrow(f.kind)))
-        columns += [
-            ("create_date", _TS),
-            ("write_date", _TS),
-            ("deleted_at", pa.timestamp("us", tz="UTC")),
-            ("fetched_at", pa.timestamp("us", tz="UTC")),
-        ]
-        return RawTable(self.name, schema(*columns), primary_key=("company_id", "id"))
+        return _raw_table(self)
+
+
+@functools.cache
+def _raw_table(entity: Entity) -> RawTable:
+    """The raw table of an entity, made once: every page of every run uses it."""
+    columns: list = [("company_id", _S, False), ("id", _I, False)]
+    columns += [(f.column, _arrow(f.kind)) for f in entity.fields]
+    columns += [
+        ("create_date", _TS),
+        ("write_date", _TS),
+        ("deleted_at", pa.timestamp("us", tz="UTC")),
+        ("fetched_at", pa.timestamp("us", tz="UTC")),
+    ]
+    return RawTable(entity.name, schema(*columns), primary_key=("company_id", "id"))
 
 
 def _arrow(kind: object) -> pa.DataType:

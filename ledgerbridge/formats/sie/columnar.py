@@ -62,6 +62,12 @@ class VoucherBatch:
     vouchers: pa.Table
     rows: pa.Table
 
+    def for_rows(self, column: str) -> pa.ChunkedArray:
+        """A voucher column repeated for each row, in row order."""
+        first = self.vouchers.column("voucher")[0] if self.vouchers.num_rows else 0
+        position = pc.subtract(self.rows.column("voucher"), pa.scalar(first, pa.int64()))
+        return pc.take(self.vouchers.column(column), position)
+
 
 #: The same shapes as the reader's object fast path (reader._FAST_ROW, reader._FAST_VER).
 _ROW = (

@@ -89,12 +89,9 @@ def _decoded(column: pa.ChunkedArray) -> pa.Array:
 
 def _tables(batch: VoucherBatch) -> tuple[pa.Table, pa.Table]:
     v, r = batch.vouchers, batch.rows
-    first = v.column("voucher")[0] if v.num_rows else pa.scalar(0, pa.int64())
-    position = pc.subtract(r.column("voucher"), first)
-    counts = np.bincount(position.to_numpy(), minlength=v.num_rows).astype(np.int32)
-
-    def of_voucher(name: str) -> pa.ChunkedArray:
-        return pc.take(v.column(name), position)
+    first = v.column("voucher")[0].as_py() if v.num_rows else 0
+    position = r.column("voucher").to_numpy() - first
+    counts = np.bincount(position, minlength=v.num_rows).astype(np.int32)
 
     vouchers = pa.Table.from_arrays(
         [
@@ -111,9 +108,9 @@ def _tables(batch: VoucherBatch) -> tuple[pa.Table, pa.Table]:
     )
     rows = pa.Table.from_arrays(
         [
-            of_voucher("series"),
-            of_voucher("number"),
-            of_voucher("date"),
+            batch.for_rows("series"),
+            batch.for_rows("number"),
+            batch.for_rows("date"),
             r.column("row_number"),
             r.column("kind"),
             r.column("account"),
