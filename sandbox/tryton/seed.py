@@ -33,8 +33,8 @@ def _records(folder: Path, entity: str) -> list[dict]:
 
 
 class Seeder:
-    def __init__(self, Model, Wizard, folder: Path) -> None:
-        self.Model, self.Wizard, self.folder = Model, Wizard, folder
+    def __init__(self, Model) -> None:
+        self.Model = Model
         self.parties: dict[str, object] = {}
         self.products: dict[str, object] = {}
         self.terms: dict[int, object] = {}
@@ -144,10 +144,10 @@ class Seeder:
             self.step(f"opening stock {code}")
 
 
-def seed(Model, Wizard, database: str, folder: Path, until: date | None = None) -> int:
+def seed(Model, database: str, folder: Path, until: date | None = None) -> int:
     """Replay the export in ``folder`` (up to and including ``until``, when given: a shorter
     story for tests); returns the number of steps."""
-    seeder = Seeder(Model, Wizard, folder)
+    seeder = Seeder(Model)
     seeder.load_references()
     for record in _records(folder, "customers"):
         seeder.party(record, customer=True)
@@ -210,7 +210,7 @@ def _events(folder: Path, replay: Replay, moves: list[dict]) -> list[tuple]:
 
 def main(spec_path: str) -> None:
     spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
-    from proteus import Model, Wizard
+    from proteus import Model
     from proteus import config as proteus_config
 
     # The story happened in the past, so Tryton warns ("payment date in the past"): warnings
@@ -224,7 +224,6 @@ def main(spec_path: str) -> None:
     until = spec.get("until")
     seed(
         Model,
-        Wizard,
         spec["database"],
         Path(spec["erp_folder"]),
         date.fromisoformat(until) if until else None,
