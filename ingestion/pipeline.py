@@ -40,6 +40,8 @@ class LoadOutcome:
     status: str  # "loaded" | "unchanged" | "skipped" | "failed"
     rows: dict[str, int] = field(default_factory=dict)
     error: LedgerbridgeError | None = None
+    #: Records read over the wire, where that differs from what landed (Tryton's overlap).
+    read: int | None = None
 
 
 @dataclass
@@ -344,22 +346,26 @@ def _tryton_marks(paths: Paths, company_id: str) -> dict[str, tryton.SyncState]:
             [company_id],
         )
     )
-    held = {
-        name
-        for (name,) in _loaded(
+    # server_read_at came later than the tables: a table without it reads from mark − overlap
+    tables = dict(
+        _loaded(
             paths,
-            "select table_name from information_schema.tables where table_schema = 'raw_tryton'",
+            "select table_name, bool_or(column_name = 'server_read_at') "
+            "from information_schema.columns where table_schema = 'raw_tryton' group by all",
             [],
         )
-    }
-    present = [e.name for e in tryton.ENTITIES if e.name in held]
+    )
+    present = [e.name for e in tryton.ENTITIES if e.name in tables]
+    timed = {name for name in present if tables[name]}
     marks = {
-        name: (written, created)
-        for name, written, created in _loaded(
+        name: (written, created, read)
+        for name, written, created, read in _loaded(
             paths,
             " union all ".join(
                 f"select '{name}', max(write_date), max(create_date) filter "
-                f"(where write_date is null) from raw_tryton.{name} where company_id = $1"
+                f"(where write_date is null), "
+                f"{'max(server_read_at)' if name in timed else 'null::timestamp'} "
+                f"from raw_tryton.{name} where company_id = $1"
                 for name in present
             ),
             [company_id],
@@ -367,9 +373,12 @@ def _tryton_marks(paths: Paths, company_id: str) -> dict[str, tryton.SyncState]:
     } if present else {}  # fmt: skip
     states = {}
     for entity in tryton.ENTITIES:
-        written, created = marks.get(entity.name, (None, None))
+        written, created, read = marks.get(entity.name, (None, None, None))
         states[entity.name] = tryton.SyncState(
-            _tryton_time(written), _tryton_time(created), checks.get(entity.name)
+            _tryton_time(written),
+            _tryton_time(created),
+            checks.get(entity.name),
+            read_at=_tryton_time(read),
         )
     return states
 
@@ -411,6 +420,16 @@ def _ingest_tryton(
         )
         return [dict(zip(names, row, strict=True)) for row in rows]
 
+    def held_versions(entity: tryton.Entity, start: datetime) -> dict[int, datetime]:
+        rows = _loaded(
+            paths,
+            f"select id, coalesce(write_date, create_date) as modified "
+            f"from raw_tryton.{entity.name} where company_id = ? and deleted_at is null "
+            "and coalesce(write_date, create_date) >= ?",
+            [company.id, start.replace(tzinfo=UTC) if start.tzinfo is None else start],
+        )
+        return {id_: _tryton_time(modified) for id_, modified in rows}
+
     counts = tryton.SyncCounts({}, {}, 0)
     say(f"{company.id}: reading Tryton at {where}")
     try:
@@ -424,6 +443,7 @@ def _ingest_tryton(
                 states,
                 live_ids=live_ids,
                 last_copies=last_copies,
+                held_versions=held_versions,
                 counts=counts,
                 overlap=timedelta(seconds=source.overlap_seconds),
                 say=lambda m: say(f"{company.id}: {m}"),
@@ -433,4 +453,5 @@ def _ingest_tryton(
         return LoadOutcome(company.id, "tryton", where, "failed", error=exc)
     rows = {f"{name} changed": n for name, n in counts.fetched.items() if n}
     rows.update({f"{name} deleted": n for name, n in counts.deleted.items() if n})
-    return LoadOutcome(company.id, "tryton", where, "loaded", rows=rows)
+    status = "loaded" if rows else "unchanged"
+    return LoadOutcome(company.id, "tryton", where, status, rows=rows, read=counts.read)

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -30,6 +31,7 @@ from rich.table import Table
 
 from ledgerbridge.config import DASHBOARD_APP, HOME_ENV, Paths, Settings, load_settings
 from ledgerbridge.errors import ConfigError, LedgerbridgeError
+from sandbox.tryton import REPLAY_SCALE
 
 app = typer.Typer(
     name="ledgerbridge",
@@ -120,7 +122,8 @@ def _ingest(
             rows = ", ".join(f"{v:,} {k}" for k, v in outcome.rows.items() if v)
         console.print(f"  loaded    {outcome.item}  [dim]{rows}[/]", highlight=False)
     for outcome in unchanged:
-        console.print(f"  unchanged {outcome.item}  [dim](already loaded)[/]", highlight=False)
+        why = "no changes since the last read" if outcome.source == "tryton" else "already loaded"
+        console.print(f"  unchanged {outcome.item}  [dim]({why})[/]", highlight=False)
     for note in report.notes:
         console.print(f"  [yellow]note[/]      {escape(note)}", highlight=False)
 
@@ -237,23 +240,40 @@ def _check_port_free(address: str, port: int) -> None:
             ) from None
 
 
+class ErpChoice(StrEnum):
+    tryton = "tryton"
+    files = "files"
+
+
 @app.command()
 def demo(
     seed: Annotated[
         int, typer.Option(help="Seed of the demo company: the same seed gives the same files.")
     ] = 42,
     scale: Annotated[
-        int, typer.Option(help="Target number of general-ledger rows over the two years.")
-    ] = 6000,
+        int,
+        typer.Option(
+            help="Target number of general-ledger rows over the two years (the ERP replay "
+            "takes 3–5 minutes per 1000 the first time; it is cached after)."
+        ),
+    ] = REPLAY_SCALE,
     broken_year: Annotated[
         bool, typer.Option("--broken-year", help="Fiscal years July–June.")
     ] = False,
+    erp: Annotated[
+        ErpChoice,
+        typer.Option(
+            help="ERP side: the sandbox Tryton seeded with the story, or the story's JSON "
+            "export files (quicker; no ERP server)."
+        ),
+    ] = ErpChoice.tryton,
     serve_: Annotated[
         bool, typer.Option("--serve/--no-serve", help="Serve the dashboards at the end.")
     ] = True,
     port: Annotated[int, typer.Option(help="Port for the dashboards.", min=1, max=65535)] = 8501,
 ) -> None:
-    """Generate Demo AB, ingest it, build, publish and serve the dashboards."""
+    """Generate Demo AB, start its sandbox ERP, ingest, build, publish and serve the
+    dashboards."""
     from ledgerbridge.demo import run_demo
 
     paths = _paths()
@@ -265,10 +285,23 @@ def demo(
         def on_day(day: int, total: int) -> None:
             progress.update(task, total=total, completed=day)
 
+        def report(step: str) -> None:
+            progress.console.print(f"  {step}", highlight=False)
+
+        def on_replay(done: int, total: int, what: str) -> None:
+            progress.update(task, completed=done, total=total, description=what)
+
         with run_demo(
-            paths, seed=seed, scale=scale, broken_year=broken_year, on_day=on_day
+            paths,
+            seed=seed,
+            scale=scale,
+            broken_year=broken_year,
+            erp=erp.value,
+            on_day=on_day,
+            report=report,
+            on_replay=on_replay,
         ) as session:
-            progress.update(task, description="generate Demo AB: done")
+            progress.update(task, description="Demo AB: ready")
             progress.stop()
             result = session.generated
             console.print(
@@ -277,6 +310,12 @@ def demo(
                 f"{len(result.ground_truth)} planted discrepancies → {paths.demo}",
                 highlight=False,
             )
+            if session.erp is not None:
+                console.print(
+                    f"  sandbox ERP (Tryton) running at {session.erp.url} database "
+                    f"{session.erp.database}",
+                    highlight=False,
+                )
             _ingest(paths, session.settings, "ledgerbridge demo")
             _build(paths, "ledgerbridge demo")
             _publish(paths, "ledgerbridge demo")
@@ -285,6 +324,12 @@ def demo(
         f"{result.ground_truth_file}.",
         highlight=False,
     )
+    if session.erp is not None:
+        console.print(
+            f"Its ERP keeps running at {session.erp.url} (login in "
+            f"{paths.sandbox / 'sandbox.json'}); stop it with `ledgerbridge sandbox down`.",
+            highlight=False,
+        )
     if serve_:
         _serve(paths, port, "localhost")
     else:
@@ -377,7 +422,7 @@ def sandbox_up(
     first_year: _FIRST = 2024,
     scale: Annotated[
         int, typer.Option(help="Size of the demo story replayed into it (GL rows).")
-    ] = 2000,
+    ] = REPLAY_SCALE,
     empty: Annotated[
         bool, typer.Option("--empty", help="Only the set-up company, no business replayed.")
     ] = False,
@@ -403,7 +448,7 @@ def sandbox_up(
             task = progress.add_task("replay Demo AB in Tryton", total=None)
             return server.seeded_database(
                 spec_for(options),
-                story.folder / "erp",
+                story.erp_folder,
                 report=report,
                 progress=lambda done, total, what: progress.update(
                     task, completed=done, total=total, description=what

@@ -1,8 +1,13 @@
 """``ledgerbridge demo``: Demo AB from nothing to published marts, in one writer session.
 
+The accounting side is the demo company's SIE files; the ERP side is the sandbox Tryton,
+seeded from the same story through Tryton's workflows and left running (``--erp files``
+reads the story's JSON export instead, as for an ERP without a connector).
+
 The demo owns its home folder: it writes the demo's ledgerbridge.toml there and starts from an
-empty warehouse each time, so that changing the seed, the scale or the fiscal-year layout never
-mixes two demo companies. It refuses to touch a home that holds a real company's configuration.
+empty warehouse and a fresh sandbox ERP each time, so that changing the seed, the scale or the
+fiscal-year layout never mixes two demo companies. It refuses to touch a home that holds a
+real company's configuration.
 """
 
 from __future__ import annotations
@@ -11,11 +16,16 @@ import contextlib
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Literal
 
 from ledgerbridge.config import CONFIG_FILENAME, Paths, Settings, load_settings
 from ledgerbridge.errors import ConfigError
 from ledgerbridge.warehouse import writer_lock
 from sandbox.demo_company import DemoOptions, DemoResult, generate
+from sandbox.tryton import server, spec_for
+from sandbox.tryton.server import SandboxInfo
+
+ErpSide = Literal["tryton", "files"]
 
 _CONFIG = """\
 # Written by `ledgerbridge demo`: the demo company, Demo AB. For a real company, see
@@ -28,16 +38,26 @@ orgnr = "{orgnr}"
 
 [companies.{company_id}.sources.sie]
 folder = "demo/sie"
+{erp}"""
 
+_ERP = {
+    "tryton": """
+# the sandbox ERP (`ledgerbridge sandbox up`; sandbox/sandbox.json says where it listens)
+[companies.{company_id}.sources.tryton]
+sandbox = true
+""",
+    "files": """
 [companies.{company_id}.sources.erp_files]
 folder = "demo/erp"
-"""
+""",
+}
 
 
 @dataclass
 class DemoSession:
     generated: DemoResult
     settings: Settings
+    erp: SandboxInfo | None  # the sandbox ERP, when the ERP side is Tryton
 
 
 @contextlib.contextmanager
@@ -47,32 +67,47 @@ def run_demo(
     seed: int,
     scale: int,
     broken_year: bool,
+    erp: ErpSide = "tryton",
     on_day: Callable[[int, int], None] | None = None,
+    report: server.StepReporter = print,
+    on_replay: Callable[[int, int, str], None] | None = None,
 ) -> Iterator[DemoSession]:
-    """Hold the writer lock, generate Demo AB and reset the warehouse; the caller then ingests,
-    builds and publishes inside the ``with`` block (each step re-enters the lock)."""
+    """Hold the writer lock, generate Demo AB, start its sandbox ERP and reset the warehouse;
+    the caller then ingests, builds and publishes inside the ``with`` block (each step
+    re-enters the lock)."""
     with writer_lock(paths, "ledgerbridge demo"):
         _refuse_real_company(paths)
+        options = DemoOptions(seed=seed, scale=scale, broken_year=broken_year)
         try:
-            result = generate(
-                DemoOptions(seed=seed, scale=scale, broken_year=broken_year),
-                paths.demo,
-                progress=on_day,
-            )
+            result = generate(options, paths.demo, progress=on_day)
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
+        sandbox = None
+        if erp == "tryton":
+            server.discard(paths)
+            sandbox = server.up(
+                paths,
+                lambda: server.seeded_database(
+                    spec_for(options), result.erp_folder, report=report, progress=on_replay
+                ),
+                report=report,
+            )
+        else:
+            server.down(paths)
+        company_id = result.options.company_id
         paths.config_file.write_text(
             _CONFIG.format(
-                company_id=result.options.company_id,
+                company_id=company_id,
                 name=result.options.company_name,
                 orgnr=result.orgnr,
+                erp=_ERP[erp].format(company_id=company_id),
             ),
             encoding="utf-8",
         )
         paths.warehouse.unlink(missing_ok=True)
         paths.warehouse.with_name(paths.warehouse.name + ".wal").unlink(missing_ok=True)
         shutil.rmtree(paths.dlt_pipelines, ignore_errors=True)
-        yield DemoSession(result, load_settings(paths, paths.config_file))
+        yield DemoSession(result, load_settings(paths, paths.config_file), sandbox)
 
 
 def _refuse_real_company(paths: Paths) -> None:

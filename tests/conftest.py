@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,9 +54,13 @@ def run_cli(*args: str, home: Path, cwd: Path | None = None, timeout: float = 60
 
 
 @pytest.fixture(scope="session")
-def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`ledgerbridge demo --no-serve` once, in a fresh home; tests must not write to it."""
+def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """`ledgerbridge demo --no-serve` once, in a fresh home, its sandbox ERP running until the
+    session ends; tests must not write to it (nor to its ERP)."""
     home = tmp_path_factory.mktemp("demo") / "home"
-    result = run_cli("demo", "--no-serve", home=home)
-    assert result.returncode == 0, result.output
-    return home
+    result = run_cli("demo", "--no-serve", home=home, timeout=1200)
+    try:
+        assert result.returncode == 0, result.output
+        yield home
+    finally:
+        run_cli("sandbox", "down", home=home)

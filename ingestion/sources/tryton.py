@@ -4,10 +4,12 @@ Each entity is one Tryton model read by modification time (``TrytonClient.change
 a run asks only for records modified after the latest write_date the warehouse holds, and
 for never-modified records created after the latest create_date it holds among those, less a
 small overlap (a transaction that committed late carries an earlier timestamp), and merges
-them on the record id. The marks are read from the raw tables themselves, so a table whose
-load failed keeps its old mark and the next run fetches the same records again; the two
-marks are kept apart because a never-modified record can be changed while the other pass
-runs. ``raw_tryton.sync_state`` records what each run did (for ``status``).
+them on the record id. A record the overlap reads again in the version the warehouse already
+holds (same id, same timestamp) is dropped, so only new versions are merged and counted.
+The marks are read from the raw tables themselves, so a table whose load failed keeps its
+old mark and the next run fetches the same records again; the two marks are kept apart
+because a never-modified record can be changed while the other pass runs.
+``raw_tryton.sync_state`` records what each run did (for ``status``).
 
 Deleted records cannot be seen by modification time. On a slower cadence
 (``deletion_check_hours``) each entity's full id list is compared with the ids in the
@@ -71,6 +73,9 @@ def _raw_table(entity: Entity) -> RawTable:
         ("write_date", _TS),
         ("deleted_at", pa.timestamp("us", tz="UTC")),
         ("fetched_at", pa.timestamp("us", tz="UTC")),
+        # the ERP's clock just before the read that fetched this version began: bounds the
+        # next run's overlap (see tryton_rows)
+        ("server_read_at", _TS),
     ]
     return RawTable(entity.name, schema(*columns), primary_key=("company_id", "id"))
 
@@ -157,15 +162,31 @@ class SyncState:
     written: datetime | None = None  # the latest write_date held
     created: datetime | None = None  # the latest create_date held among never-modified rows
     last_deletion_check: datetime | None = None
+    #: the ERP's clock before the latest read whose records the warehouse holds
+    read_at: datetime | None = None
+
+    def start(self, mark: datetime | None, overlap: timedelta) -> datetime | None:
+        """Where to read from for ``mark``: a little before it, for transactions that were
+        still running at the last read (their records carry their start time, earlier than
+        the read, but were not visible to it). Those began at most ``overlap`` before that
+        read, so a mark older than that needs no overlap, and a database written in a burst
+        long before the last read is not read again."""
+        if mark is None:
+            return None
+        if self.read_at is None:
+            return mark - overlap
+        return min(mark, self.read_at - overlap)
 
 
 @dataclass
 class SyncCounts:
-    """What one run fetched, per entity: records changed, records found deleted."""
+    """What one run fetched, per entity: records changed, records found deleted; and the
+    calls made and records read in all (the overlap's re-reads of held versions included)."""
 
     fetched: dict[str, int]
     deleted: dict[str, int]
     requests: int
+    read: int = 0
 
 
 def _value(field: Field, raw: object) -> object:
@@ -191,6 +212,7 @@ def entity_rows(
     company_id: str,
     fetched_at: datetime,
     deleted_at: datetime | None = None,
+    server_read_at: datetime | None = None,
 ) -> pa.Table:
     rows = []
     for record in records:
@@ -201,6 +223,7 @@ def entity_rows(
         row["write_date"] = record.get("write_date")
         row["deleted_at"] = deleted_at
         row["fetched_at"] = fetched_at
+        row["server_read_at"] = server_read_at
         rows.append(row)
     return entity.table.table(rows)
 
@@ -212,21 +235,28 @@ def tryton_rows(
     *,
     live_ids: Callable[[Entity], set[int] | None],
     last_copies: Callable[[Entity, list[int]], list[dict]],
+    held_versions: Callable[[Entity, datetime], dict[int, datetime]] = lambda _e, _t: {},
     counts: SyncCounts,
     overlap: timedelta = timedelta(minutes=5),
     say: Callable[[str], None] = lambda _m: None,
 ) -> Iterator[object]:
     """Arrow batches of every entity's changes since its mark, its deletions when
     ``live_ids(entity)`` gives the ids the warehouse holds (None: not due), and the new
-    marks."""
+    marks. ``held_versions(entity, t)`` gives the timestamp of each record the warehouse
+    holds modified at or after ``t``: the overlap's re-reads of those are not new."""
     now = datetime.now(UTC)
     batch = Batcher(SYNC_STATE)
     for entity in ENTITIES:
         state = states.get(entity.name, SyncState())
-        since = state.written - overlap if state.written else None
-        created_since = state.created - overlap if state.created else None
+        since = state.start(state.written, overlap)
+        created_since = state.start(state.created, overlap)
+        # the answer before this read's first page was sent (a second less: its Date header
+        # has whole seconds) is before the snapshot every page of it reads
+        read_at = client.server_time - timedelta(seconds=1) if client.server_time else None
         wanted = [f.tryton for f in entity.fields]
         mark = max((m for m in (state.written, state.created) if m), default=None)
+        starts = [t for t in (since, created_since) if t is not None]
+        held = held_versions(entity, min(starts)) if starts else {}
         fetched = 0
         say(f"{entity.model}: " + (f"changes since {mark:%Y-%m-%d %H:%M}" if mark else "all"))
         for page in client.changed_since(
@@ -238,19 +268,21 @@ def tryton_rows(
             domain=list(entity.domain),
             context=EVERY_RECORD,
         ):
-            fetched += len(page)
             page_mark = max(r["_modified"] for r in page)
             mark = page_mark if mark is None else max(mark, page_mark)
-            yield entity_rows(entity, page, company_id, now)
+            new = [r for r in page if held.get(r["id"]) != r["_modified"]]
+            fetched += len(new)
+            if new:
+                yield entity_rows(entity, new, company_id, now, server_read_at=read_at)
         counts.fetched[entity.name] = fetched
         if not fetched and state.written is None and state.created is None:
             # no records yet: the table still exists for the models that read it
             yield entity_rows(entity, [], company_id, now)
         checked = state.last_deletion_check
-        held = live_ids(entity)
-        if held is not None:
+        live = live_ids(entity)
+        if live is not None:
             present = client.search_ids(entity.model, list(entity.domain), context=EVERY_RECORD)
-            gone = sorted(held - set(present))
+            gone = sorted(live - set(present))
             counts.deleted[entity.name] = len(gone)
             if gone:
                 rows = last_copies(entity, gone)
@@ -271,4 +303,5 @@ def tryton_rows(
             },
         )
     counts.requests = client.requests
+    counts.read = client.records_fetched
     yield from batch.flush()

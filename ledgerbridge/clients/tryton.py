@@ -18,8 +18,9 @@ import base64
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
@@ -149,6 +150,9 @@ class TrytonClient:
         #: Calls and records fetched so far, for progress and for tests of incremental reads.
         self.requests = 0
         self.records_fetched = 0
+        #: The server's clock at its latest answer (HTTP Date, whole seconds, naive UTC as
+        #: Tryton's timestamps), or None if it sends none.
+        self.server_time: datetime | None = None
 
     @property
     def rpc_url(self) -> str:
@@ -195,6 +199,7 @@ class TrytonClient:
             time.sleep(self.backoff * 2 ** (attempt - 1))
 
     def _answer(self, response: requests.Response, method: str) -> Any:
+        self.server_time = _server_time(response) or self.server_time
         status = response.status_code
         if status == 401:
             raise TrytonLoginRefused(
@@ -363,6 +368,16 @@ class TrytonClient:
                 if len(page) < page_size:
                     break
                 after = Cursor(page[-1][column], page[-1]["id"])
+
+
+def _server_time(response: requests.Response) -> datetime | None:
+    try:
+        sent = parsedate_to_datetime(response.headers["Date"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if sent.tzinfo is None:
+        return sent
+    return sent.astimezone(UTC).replace(tzinfo=None)
 
 
 _READS = ("search", "search_read", "search_count", "read", "get_preferences", "fields_get")

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from sandbox.demo_company import DemoOptions
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # kept out of the import: the CLI reads REPLAY_SCALE at start-up
+    from sandbox.demo_company import DemoOptions
+
+#: The demo story's size (general-ledger rows over two years) that `ledgerbridge demo` and
+#: `sandbox up` replay by default: about 200 sales and purchases and 300 stock moves, which
+#: Tryton's workflows take 5–10 minutes to replay here (once; the result is cached).
+REPLAY_SCALE = 2000
 
 
 def spec_for(options: DemoOptions) -> dict:

@@ -377,6 +377,15 @@ def down(paths: Paths) -> SandboxInfo | None:
     return info
 
 
+def discard(paths: Paths) -> None:
+    """Stop the sandbox ERP and delete its database, so that the next ``up`` starts from a
+    fresh copy (the demo does this: a new demo company is a new ERP)."""
+    down(paths)
+    folder = tryton_folder(paths)
+    for name in (f"{DATABASE}.sqlite", "password.json"):
+        (folder / name).unlink(missing_ok=True)
+
+
 def _stop(pid: int) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGTERM)

@@ -261,8 +261,8 @@ def test_two_demos_started_together_one_wins(tmp_path: Path) -> None:
                 str(Path(sys.executable).parent / "ledgerbridge"),
                 "demo",
                 "--no-serve",
-                "--scale",
-                "3000",
+                "--erp",
+                "files",  # the lock is the point here, not the ERP replay
             ],
             env={**__import__("os").environ, "LEDGERBRIDGE_HOME": str(home)},
             stdout=subprocess.PIPE,

@@ -14,6 +14,7 @@ import duckdb
 from ledgerbridge.config import Paths
 from ledgerbridge.warehouse import publish
 from sandbox.demo_company import DemoOptions, generate
+from sandbox.tryton import REPLAY_SCALE
 from tests.conftest import run_cli
 
 
@@ -45,7 +46,7 @@ def test_trial_balance_sums_to_zero_per_company_and_period(demo_home: Path) -> N
 def test_income_statement_equals_what_the_generator_booked(demo_home: Path, tmp_path: Path) -> None:
     # The demo's generator is deterministic: regenerating with the same options gives the same
     # files, and its own record of what it booked is the independent side of this comparison.
-    again = generate(DemoOptions(), tmp_path / "again")
+    again = generate(DemoOptions(scale=REPLAY_SCALE), tmp_path / "again")
     for path in again.sie_files:
         shipped = demo_home / "demo" / "sie" / path.name
         assert (
@@ -80,7 +81,9 @@ def test_running_ingest_again_changes_nothing(demo_home: Path, tmp_path: Path) -
     before = warehouse_fingerprint(home)
     result = run_cli("ingest", home=home)
     assert result.returncode == 0, result.output
+    # both SIE files, and the sandbox ERP (read again, from its marks: nothing new)
     assert result.output.count("unchanged") == 3 and "loaded " not in result.output
+    assert "(no changes since the last read)" in result.output
     assert warehouse_fingerprint(home) == before
 
 
@@ -90,7 +93,9 @@ def warehouse_fingerprint(home: Path) -> dict[str, tuple[int, str]]:
         tables = con.execute(
             "select schema_name, table_name from duckdb_tables() "
             "where schema_name like 'raw_%' and schema_name not like '%staging' "
-            "and table_name not like '\\_dlt%' escape '\\'"
+            "and table_name not like '\\_dlt%' escape '\\' "
+            # when each Tryton read ran, not what it read
+            "and (schema_name, table_name) <> ('raw_tryton', 'sync_state')"
         ).fetchall()
         out = {}
         for schema, table in tables:
@@ -111,6 +116,43 @@ def warehouse_fingerprint(home: Path) -> dict[str, tuple[int, str]]:
         return out
     finally:
         con.close()
+
+
+def test_the_erp_side_is_the_sandbox_tryton_telling_the_same_story(demo_home: Path) -> None:
+    """The demo's ERP data comes from the running Tryton, seeded from the same story the SIE
+    files tell: every invoice of the export, with its amount and dimensions, as Tryton
+    computed it."""
+    info = json.loads((demo_home / "sandbox" / "sandbox.json").read_text(encoding="utf-8"))
+    assert "sources.tryton" in (demo_home / "ledgerbridge.toml").read_text(encoding="utf-8")
+    erp = demo_home / "demo" / "erp"
+
+    def exported(entity: str) -> list[dict]:
+        lines = (erp / f"{entity}.jsonl").read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines if line.strip()]
+
+    con = duckdb.connect(str(demo_home / "warehouse.duckdb"), read_only=True)
+    try:
+        customer = con.execute(
+            "select invoice_number, total_amount, cost_centre, project "
+            "from intermediate.int_erp__invoices where invoice_kind = 'customer'"
+        ).fetchall()
+        supplier = con.execute(
+            "select invoice_number, total_amount "
+            "from intermediate.int_erp__invoices where invoice_kind = 'supplier'"
+        ).fetchall()
+        (read_from,) = con.execute(
+            "select count(*) from raw_tryton.sync_state where company_id = 'demo_ab'"
+        ).fetchone()
+    finally:
+        con.close()
+    assert sorted(customer) == sorted(
+        (i["number"], Decimal(i["total_amount"]), i["cost_centre"], i["project"])
+        for i in exported("customer_invoices")
+    )
+    assert sorted(supplier) == sorted(
+        (i["number"], Decimal(i["total_amount"])) for i in exported("supplier_invoices")
+    )
+    assert read_from == 18 and info["url"].startswith("http://127.0.0.1:")
 
 
 def test_status_shows_what_is_loaded_and_built(demo_home: Path, tmp_path: Path) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pyarrow as pa
+import requests
 
-from ingestion.sources.tryton import ENTITIES, entity_rows
-from ledgerbridge.clients.tryton import _decode, _encode, _module_guess
+from ingestion.sources.tryton import ENTITIES, SyncState, entity_rows
+from ledgerbridge.clients.tryton import _decode, _encode, _module_guess, _server_time
 
 
 def test_tryton_types_travel_both_ways_exactly() -> None:
@@ -40,3 +41,27 @@ def test_raw_rows_keep_money_exact_and_lists_as_json() -> None:
     assert table.schema.field("total_amount").type == pa.decimal128(18, 2)
     quantity = entity_rows(moves, [{"id": 1, "quantity": 0.1 + 0.2}], "demo_ab", now).data
     assert quantity.to_pylist()[0]["quantity"] == Decimal("0.3000")
+
+
+def test_the_overlap_reaches_back_from_the_last_read_not_from_the_mark() -> None:
+    overlap = timedelta(minutes=5)
+    mark = datetime(2026, 3, 2, 10, 0)
+    assert SyncState().start(None, overlap) is None
+    # no record of when the last read ran: the whole overlap before the mark
+    assert SyncState().start(mark, overlap) == mark - overlap
+    # read a minute after the last write: what was still running then began after 9:56
+    just_after = SyncState(read_at=mark + timedelta(minutes=1))
+    assert just_after.start(mark, overlap) == mark - timedelta(minutes=4)
+    # read an hour after a burst of writes: nothing can have been running at the read with
+    # a timestamp before the mark
+    assert SyncState(read_at=mark + timedelta(hours=1)).start(mark, overlap) == mark
+
+
+def test_the_servers_clock_comes_from_its_date_header() -> None:
+    answer = requests.Response()
+    answer.headers["Date"] = "Wed, 02 Dec 2026 01:08:36 GMT"
+    assert _server_time(answer) == datetime(2026, 12, 2, 1, 8, 36)
+    del answer.headers["Date"]
+    assert _server_time(answer) is None
+    answer.headers["Date"] = "not a date"
+    assert _server_time(answer) is None
