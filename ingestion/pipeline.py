@@ -16,8 +16,10 @@ import dlt
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 import ingestion  # noqa: F401  # sets dlt's offline defaults before dlt is imported
+from ingestion.arrow_tables import RawTable
+from ingestion.files import FileRows, file_sha256, find_files
 from ingestion.quarantine import full_diagnostics, quarantine
-from ingestion.sources import erp_files, sie, tryton
+from ingestion.sources import bank, einvoice, erp_files, sie, tryton
 from ledgerbridge.clients.tryton import TrytonClient
 from ledgerbridge.config import Company, Paths, Settings
 from ledgerbridge.errors import (
@@ -113,6 +115,12 @@ def ingest(
                 report.outcomes.append(
                     _ingest_tryton(paths, company, say, check_deletions=check_deletions)
                 )
+            for kind in XML_KINDS:
+                source = getattr(company, kind.name)
+                if source is not None:
+                    report.outcomes += _ingest_xml_files(
+                        paths, company, source.folder, kind, say, report.notes
+                    )
         run.summary.update(report.summary())
         if report.failed:
             raise IngestFailed(report)
@@ -199,7 +207,7 @@ def _ingest_sie(
     outcomes = []
     for path in files:
         display = _display(path)
-        ref = sie.SieFileRef(path, sie.file_sha256(path))
+        ref = sie.SieFileRef(path, file_sha256(path))
         if ref.sha256 in known:
             say(f"{company.id}: {path.name} already loaded")
             outcomes.append(LoadOutcome(company.id, "sie", display, "unchanged"))
@@ -243,6 +251,133 @@ def _ingest_sie(
                 company.id, "sie", display, "loaded", rows=_sie_counts(paths, ref.sha256, company)
             )
         )
+    return outcomes
+
+
+@dataclass(frozen=True)
+class XmlFileKind:
+    """A folder source of XML files in a standard: each file read and checked whole, the good
+    ones of a run loaded together."""
+
+    name: str  # the company's source ("bank"), and LoadOutcome.source
+    dataset: str
+    suffixes: tuple[str, ...]
+    what: str  # in the user's words
+    read: Callable[[Path, str, Company, str], FileRows]
+    tables: tuple[RawTable, ...]
+    counts: tuple[str, ...]  # columns of <dataset>.files that say how much a file held
+
+
+XML_KINDS = (
+    XmlFileKind(
+        "bank",
+        bank.DATASET,
+        bank.SUFFIXES,
+        "bank statements (camt.053)",
+        bank.statement_file_rows,
+        bank.TABLES,
+        ("statements", "entries"),
+    ),
+    XmlFileKind(
+        "einvoice",
+        einvoice.DATASET,
+        einvoice.SUFFIXES,
+        "e-invoices (Peppol BIS 3.0 UBL)",
+        einvoice.einvoice_file_rows,
+        einvoice.TABLES,
+        ("lines",),
+    ),
+)
+
+
+def _ingest_xml_files(
+    paths: Paths,
+    company: Company,
+    folder: Path,
+    kind: XmlFileKind,
+    say: Progress,
+    notes: list[str],
+) -> list[LoadOutcome]:
+    """Each new file is read and checked whole; one that fails goes to quarantine with its
+    report. The good ones land in one load (a dlt run costs most of a second: a bank's
+    monthly statements one by one took a minute)."""
+    if not folder.is_dir():
+        error = InputNotFoundError(
+            f"the {kind.name} folder of company '{company.id}' does not exist: {folder}",
+            hint=f"create it and put the {kind.what} there, or fix sources.{kind.name}.folder "
+            "in ledgerbridge.toml",
+        )
+        return [LoadOutcome(company.id, kind.name, _display(folder), "failed", error=error)]
+    files = find_files(folder, kind.suffixes)
+    if not files:
+        notes.append(f"{company.id}: no {kind.what} ({', '.join(kind.suffixes)}) in {folder}")
+        return []
+    known = {
+        sha
+        for (sha,) in _loaded(
+            paths,
+            f"select file_sha256 from {kind.dataset}.files where company_id = ?",
+            [company.id],
+        )
+    }
+    outcomes = []
+    # per table, the rows of each document key: a later file's copy of a statement or an
+    # invoice replaces an earlier one's, as it would across runs
+    batch: dict[str, dict[tuple, list[dict]]] = {table.name: {} for table in kind.tables}
+    ready: dict[str, str] = {}  # sha256 → display
+    for path in files:
+        display = _display(path)
+        sha = file_sha256(path)
+        if sha in known or sha in ready:
+            outcomes.append(LoadOutcome(company.id, kind.name, display, "unchanged"))
+            continue
+        say(f"{company.id}: reading {path.name}")
+        try:
+            rows = kind.read(path, sha, company, display)
+        except InvalidInputError as exc:
+            target = quarantine(paths, company.id, path, exc, _diagnostics(exc))
+            error = InvalidInputError(
+                f"{exc.message} — moved to {_display(target)} with its report", hint=exc.hint
+            )
+            error.code = exc.code
+            outcomes.append(LoadOutcome(company.id, kind.name, display, "failed", error=error))
+            continue
+        for table in kind.tables:
+            key = table.replace_key or table.primary_key
+            fresh: dict[tuple, list[dict]] = {}
+            for row in rows[table.name]:
+                fresh.setdefault(tuple(row[c] for c in key), []).append(row)
+            batch[table.name].update(fresh)
+        ready[sha] = display
+    if not ready:
+        return outcomes
+    say(f"{company.id}: loading {len(ready)} {kind.what}")
+
+    def tables() -> Iterator[object]:
+        for table in kind.tables:
+            yield table.table([row for rows in batch[table.name].values() for row in rows])
+
+    try:
+        _run(paths, kind.dataset, f"{kind.name}_files", tables)
+    except LedgerbridgeError as exc:  # the files are fine and stay: the next run loads them
+        return outcomes + [
+            LoadOutcome(company.id, kind.name, display, "failed", error=exc)
+            for display in ready.values()
+        ]
+    landed = {
+        sha: (warnings, counted)
+        for sha, warnings, *counted in _loaded(
+            paths,
+            f"select file_sha256, warnings, {', '.join(kind.counts)} from {kind.dataset}.files "
+            "where company_id = ? and file_sha256 in (select unnest(?))",
+            [company.id, list(ready)],
+        )
+    }
+    for sha, display in ready.items():
+        warnings, counted = landed[sha]
+        notes += [f"{company.id}: {w}" for w in (warnings or "").splitlines()]
+        rows = dict(zip(kind.counts, counted, strict=True))
+        outcomes.append(LoadOutcome(company.id, kind.name, display, "loaded", rows=rows))
     return outcomes
 
 
@@ -339,24 +474,28 @@ def _tryton_time(moment: datetime | None) -> datetime | None:
 
 def _tryton_marks(paths: Paths, company_id: str) -> dict[str, tryton.SyncState]:
     """Where each entity's reading got to, from the raw rows themselves (see the source)."""
-    checks = dict(
-        _loaded(
+    # columns that came later than the tables (server_read_at, quiet_read_at) may be absent
+    # from an older warehouse: its first run reads from mark − overlap
+    columns: dict[str, set[str]] = {}
+    for table, column in _loaded(
+        paths,
+        "select table_name, column_name from information_schema.columns "
+        "where table_schema = 'raw_tryton'",
+        [],
+    ):
+        columns.setdefault(table, set()).add(column)
+    quiet = "quiet_read_at" if "quiet_read_at" in columns.get("sync_state", ()) else "null"
+    checks = {
+        entity: (checked, _tryton_time(quiet_read))
+        for entity, checked, quiet_read in _loaded(
             paths,
-            "select entity, last_deletion_check from raw_tryton.sync_state where company_id = ?",
+            f"select entity, last_deletion_check, {quiet} from raw_tryton.sync_state "
+            "where company_id = ?",
             [company_id],
         )
-    )
-    # server_read_at came later than the tables: a table without it reads from mark − overlap
-    tables = dict(
-        _loaded(
-            paths,
-            "select table_name, bool_or(column_name = 'server_read_at') "
-            "from information_schema.columns where table_schema = 'raw_tryton' group by all",
-            [],
-        )
-    )
-    present = [e.name for e in tryton.ENTITIES if e.name in tables]
-    timed = {name for name in present if tables[name]}
+    }
+    present = [e.name for e in tryton.ENTITIES if e.name in columns]
+    timed = {name for name in present if "server_read_at" in columns[name]}
     marks = {
         name: (written, created, read)
         for name, written, created, read in _loaded(
@@ -374,11 +513,13 @@ def _tryton_marks(paths: Paths, company_id: str) -> dict[str, tryton.SyncState]:
     states = {}
     for entity in tryton.ENTITIES:
         written, created, read = marks.get(entity.name, (None, None, None))
+        checked, quiet_read = checks.get(entity.name, (None, None))
+        reads = [t for t in (_tryton_time(read), quiet_read) if t is not None]
         states[entity.name] = tryton.SyncState(
             _tryton_time(written),
             _tryton_time(created),
-            checks.get(entity.name),
-            read_at=_tryton_time(read),
+            checked,
+            read_at=max(reads, default=None),
         )
     return states
 
@@ -411,7 +552,17 @@ def _ingest_tryton(
         }
 
     def last_copies(entity: tryton.Entity, ids: list[int]) -> list[dict]:
-        names = entity.table.schema.names
+        held = {
+            name
+            for (name,) in _loaded(
+                paths,
+                "select column_name from information_schema.columns "
+                "where table_schema = 'raw_tryton' and table_name = ?",
+                [entity.name],
+            )
+        }
+        # a table made before a column was added lacks it: those copies keep it empty
+        names = [n for n in entity.table.schema.names if n in held]
         rows = _loaded(
             paths,
             f"select {', '.join(names)} from raw_tryton.{entity.name} "
@@ -453,5 +604,6 @@ def _ingest_tryton(
         return LoadOutcome(company.id, "tryton", where, "failed", error=exc)
     rows = {f"{name} changed": n for name, n in counts.fetched.items() if n}
     rows.update({f"{name} deleted": n for name, n in counts.deleted.items() if n})
-    status = "loaded" if rows else "unchanged"
+    first = all(s.written is None and s.created is None for s in states.values())
+    status = "loaded" if rows or first else "unchanged"
     return LoadOutcome(company.id, "tryton", where, status, rows=rows, read=counts.read)

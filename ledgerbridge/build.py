@@ -103,7 +103,13 @@ def run_dbt(paths: Paths, args: list[str], progress: Progress | None = None) -> 
 
 
 #: raw dataset → the name the dbt models test for (macro ledgerbridge_source)
-RAW_DATASETS = {"raw_sie": "sie", "raw_erp_files": "erp_files", "raw_tryton": "tryton"}
+RAW_DATASETS = {
+    "raw_sie": "sie",
+    "raw_erp_files": "erp_files",
+    "raw_tryton": "tryton",
+    "raw_bank": "bank",
+    "raw_einvoice": "einvoice",
+}
 
 
 def present_sources(paths: Paths) -> list[str]:
@@ -113,7 +119,9 @@ def present_sources(paths: Paths) -> list[str]:
         schemas = {
             schema
             for (schema,) in con.execute(
-                "select distinct table_schema from information_schema.tables"
+                # dlt's own tables alone (a first load that failed) are not data
+                "select distinct table_schema from information_schema.tables "
+                "where table_name not like '\\_dlt%' escape '\\'"
             ).fetchall()
         }
     finally:

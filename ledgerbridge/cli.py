@@ -11,10 +11,10 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -32,6 +32,9 @@ from rich.table import Table
 from ledgerbridge.config import DASHBOARD_APP, HOME_ENV, Paths, Settings, load_settings
 from ledgerbridge.errors import ConfigError, LedgerbridgeError
 from sandbox.tryton import REPLAY_SCALE
+
+if TYPE_CHECKING:  # the pipeline imports dlt: only when a command needs it
+    from ingestion.pipeline import LoadOutcome
 
 app = typer.Typer(
     name="ledgerbridge",
@@ -113,19 +116,40 @@ def _ingest(
             paths, settings, progress=say, command=command, check_deletions=check_deletions
         )
         progress.update(task, description="ingest: done", total=1, completed=1)
-    loaded = [o for o in report.outcomes if o.status == "loaded"]
-    unchanged = [o for o in report.outcomes if o.status == "unchanged"]
-    for outcome in loaded:
+    for outcome in _grouped(o for o in report.outcomes if o.status == "loaded"):
         if len(outcome.rows) > 3:
             rows = f"{sum(outcome.rows.values()):,} records in {len(outcome.rows)} entities"
         else:
             rows = ", ".join(f"{v:,} {k}" for k, v in outcome.rows.items() if v)
         console.print(f"  loaded    {outcome.item}  [dim]{rows}[/]", highlight=False)
-    for outcome in unchanged:
+    for outcome in _grouped(o for o in report.outcomes if o.status == "unchanged"):
         why = "no changes since the last read" if outcome.source == "tryton" else "already loaded"
         console.print(f"  unchanged {outcome.item}  [dim]({why})[/]", highlight=False)
     for note in report.notes:
         console.print(f"  [yellow]note[/]      {escape(note)}", highlight=False)
+
+
+def _grouped(outcomes: Iterable[LoadOutcome], most: int = 3) -> list[LoadOutcome]:
+    """One line per file, or per folder where a source brought more than ``most`` files (a
+    bank's monthly statements)."""
+    from ingestion.pipeline import LoadOutcome
+
+    by_source: dict[tuple[str, str], list[LoadOutcome]] = {}
+    for outcome in outcomes:
+        by_source.setdefault((outcome.company_id, outcome.source), []).append(outcome)
+    lines = []
+    for (company_id, source), group in by_source.items():
+        if len(group) <= most:
+            lines += group
+            continue
+        rows: dict[str, int] = {}
+        for outcome in group:
+            for key, value in outcome.rows.items():
+                rows[key] = rows.get(key, 0) + value
+        folder = str(Path(group[0].item).parent)
+        item = f"{len(group)} files in {folder}"
+        lines.append(LoadOutcome(company_id, source, item, group[0].status, rows=rows))
+    return lines
 
 
 def _build(paths: Paths, command: str) -> None:

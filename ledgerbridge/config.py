@@ -104,6 +104,20 @@ class ErpFilesSource:
 
 
 @dataclass(frozen=True)
+class BankSource:
+    """A folder of bank statements as ISO 20022 camt.053 files (the internet bank's export)."""
+
+    folder: Path
+
+
+@dataclass(frozen=True)
+class EInvoiceSource:
+    """A folder of e-invoices as Peppol BIS Billing 3.0 UBL files (Invoice, CreditNote)."""
+
+    folder: Path
+
+
+@dataclass(frozen=True)
 class TrytonSource:
     """A Tryton ERP over JSON-RPC. ``sandbox`` means the sandbox ERP of this home
     (`ledgerbridge sandbox up`), whose address and login are in sandbox/sandbox.json."""
@@ -115,8 +129,9 @@ class TrytonSource:
     sandbox: bool = False
     #: How often, at most, to compare the full id lists to find deleted records.
     deletion_check_hours: float = 24.0
-    #: Each run reads again what changed this long before the previous run's last change
-    #: (a transaction that committed late carries an earlier write_date).
+    #: The longest a Tryton transaction runs: each run also reads again what was written
+    #: this long before the previous read (a transaction still running then carries an
+    #: earlier write_date than the read, and was not visible to it).
     overlap_seconds: float = 300.0
 
     def password(self) -> str:
@@ -138,6 +153,8 @@ class Company:
     sie: SieSource | None = None
     erp_files: ErpFilesSource | None = None
     tryton: TrytonSource | None = None
+    bank: BankSource | None = None
+    einvoice: EInvoiceSource | None = None
 
 
 @dataclass(frozen=True)
@@ -154,6 +171,9 @@ class Settings:
         raise ConfigError(
             f"{self.source_file}: no company '{company_id}' (configured: {known})",
         )
+
+
+SOURCE_KINDS = ("sie", "erp_files", "tryton", "bank", "einvoice")
 
 
 def orgnr_digits(orgnr: str | None) -> str:
@@ -223,11 +243,11 @@ def parse_settings(raw: dict, path: Path) -> Settings:
                 f"{where}: no sources; add [companies.{company_id}.sources.sie] (a folder of "
                 f"SIE exports) or [companies.{company_id}.sources.erp_files]",
             )
-        unknown = set(sources) - {"sie", "erp_files", "tryton"}
+        unknown = set(sources) - set(SOURCE_KINDS)
         if unknown:
             raise ConfigError(
                 f"{where}.sources: unknown source type(s) {', '.join(sorted(unknown))}; "
-                "known: sie, erp_files, tryton",
+                f"known: {', '.join(SOURCE_KINDS)}",
             )
         companies.append(
             Company(
@@ -241,6 +261,14 @@ def parse_settings(raw: dict, path: Path) -> Settings:
                     else None
                 ),
                 tryton=_tryton(sources["tryton"], where) if "tryton" in sources else None,
+                bank=(
+                    BankSource(_folder(sources, "bank", base, where)) if "bank" in sources else None
+                ),
+                einvoice=(
+                    EInvoiceSource(_folder(sources, "einvoice", base, where))
+                    if "einvoice" in sources
+                    else None
+                ),
             )
         )
     return Settings(source_file=path, companies=tuple(companies), demo=bool(raw.get("demo", False)))

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ledgerbridge.config import CONFIG_FILENAME, Paths, Settings, load_settings
-from ledgerbridge.errors import ConfigError
+from ledgerbridge.errors import ConfigError, LedgerbridgeError
 from ledgerbridge.warehouse import writer_lock
 from sandbox.demo_company import DemoOptions, DemoResult, generate
 from sandbox.tryton import server, spec_for
@@ -38,6 +38,13 @@ orgnr = "{orgnr}"
 
 [companies.{company_id}.sources.sie]
 folder = "demo/sie"
+
+# the business account's monthly statements (camt.053) and the suppliers' e-invoices (Peppol)
+[companies.{company_id}.sources.bank]
+folder = "demo/bank"
+
+[companies.{company_id}.sources.einvoice]
+folder = "demo/einvoices"
 {erp}"""
 
 _ERP = {
@@ -78,6 +85,12 @@ def run_demo(
     with writer_lock(paths, "ledgerbridge demo"):
         _refuse_real_company(paths)
         options = DemoOptions(seed=seed, scale=scale, broken_year=broken_year)
+        # the old demo goes first: a demo that fails half-way leaves no configuration that
+        # would mix the new story's files into the old warehouse
+        paths.config_file.unlink(missing_ok=True)
+        paths.warehouse.unlink(missing_ok=True)
+        paths.warehouse.with_name(paths.warehouse.name + ".wal").unlink(missing_ok=True)
+        shutil.rmtree(paths.dlt_pipelines, ignore_errors=True)
         try:
             result = generate(options, paths.demo, progress=on_day)
         except ValueError as exc:
@@ -85,15 +98,24 @@ def run_demo(
         sandbox = None
         if erp == "tryton":
             server.discard(paths)
-            sandbox = server.up(
-                paths,
-                lambda: server.seeded_database(
-                    spec_for(options), result.erp_folder, report=report, progress=on_replay
-                ),
-                report=report,
-            )
+            try:
+                sandbox = server.up(
+                    paths,
+                    lambda: server.seeded_database(
+                        spec_for(options), result.erp_folder, report=report, progress=on_replay
+                    ),
+                    report=report,
+                )
+            except LedgerbridgeError as exc:
+                exc.hint = exc.hint or (
+                    "run `ledgerbridge demo` again (a replay that got this far is not cached), "
+                    "or `ledgerbridge demo --erp files` for the demo without the ERP server"
+                )
+                raise
         else:
-            server.down(paths)
+            stopped = server.down(paths)
+            if stopped is not None:
+                report(f"stopped the sandbox ERP at {stopped.url}: this demo's ERP is files")
         company_id = result.options.company_id
         paths.config_file.write_text(
             _CONFIG.format(
@@ -104,9 +126,6 @@ def run_demo(
             ),
             encoding="utf-8",
         )
-        paths.warehouse.unlink(missing_ok=True)
-        paths.warehouse.with_name(paths.warehouse.name + ".wal").unlink(missing_ok=True)
-        shutil.rmtree(paths.dlt_pipelines, ignore_errors=True)
         yield DemoSession(result, load_settings(paths, paths.config_file), sandbox)
 
 

@@ -58,8 +58,8 @@ def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """`ledgerbridge demo --no-serve` once, in a fresh home, its sandbox ERP running until the
     session ends; tests must not write to it (nor to its ERP)."""
     home = tmp_path_factory.mktemp("demo") / "home"
-    result = run_cli("demo", "--no-serve", home=home, timeout=1200)
     try:
+        result = run_cli("demo", "--no-serve", home=home, timeout=1500)
         assert result.returncode == 0, result.output
         yield home
     finally:

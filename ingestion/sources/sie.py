@@ -8,7 +8,6 @@ accounts, dimensions and objects of that year.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ingestion.arrow_tables import AMOUNT, QUANTITY, Batcher, RawTable, schema
+from ingestion.files import find_files
 from ledgerbridge.config import Company, orgnr_digits
 from ledgerbridge.formats.sie import DIM_COST_CENTRE, DIM_PROJECT, Diagnostic, SieError, SieReader
 from ledgerbridge.formats.sie.columnar import VoucherBatch
@@ -155,15 +155,7 @@ class SieFileRef:
 
 
 def find_sie_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SIE_SUFFIXES)
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return find_files(folder, SIE_SUFFIXES)
 
 
 def _object_key(objects: tuple[tuple[str, str], ...]) -> str:

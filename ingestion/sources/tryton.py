@@ -152,6 +152,9 @@ SYNC_STATE = RawTable(
         ("last_deletion_check", pa.timestamp("us", tz="UTC")),
         ("records_fetched", _I),
         ("synced_at", pa.timestamp("us", tz="UTC")),
+        # the ERP's clock before a read that found nothing new: with nothing to land, no
+        # failed load can make it wrong, and the next read's overlap starts from it
+        ("quiet_read_at", _TS),
     ),
     primary_key=("company_id", "entity"),
 )
@@ -300,6 +303,7 @@ def tryton_rows(
                 "last_deletion_check": checked,
                 "records_fetched": fetched,
                 "synced_at": now,
+                "quiet_read_at": read_at if fetched == 0 else None,
             },
         )
     counts.requests = client.requests

@@ -24,6 +24,8 @@ from pathlib import Path
 
 from ledgerbridge.formats.sie import DIM_COST_CENTRE, DIM_PROJECT, Account, Dimension, SieHeader
 from sandbox.demo_company import chart
+from sandbox.demo_company.bank_statements import write_statements
+from sandbox.demo_company.einvoices import write_einvoices
 from sandbox.demo_company.master_data import (
     ARTICLES,
     COST_CENTRES,
@@ -97,6 +99,9 @@ class DemoResult:
     sie_files: list[Path]
     erp_folder: Path
     accounting_folder: Path
+    #: the business account's monthly camt.053 statements, and the supplier e-invoices
+    bank_files: list[Path]
+    einvoice_files: list[Path]
     ground_truth_file: Path
     ground_truth: list[dict]
     gl_rows: int
@@ -118,7 +123,7 @@ def generate(
             "(two years of a company's fixed monthly bookings alone take about 2,000)"
         )
     folder.mkdir(parents=True, exist_ok=True)
-    for sub in ("sie", "erp", "accounting"):
+    for sub in ("sie", "erp", "accounting", "bank", "einvoices"):
         shutil.rmtree(folder / sub, ignore_errors=True)
 
     rng, company_orgnr = _master(options)
@@ -173,6 +178,22 @@ def generate(
         }
     )
 
+    bank_files = write_statements(
+        folder / "bank",
+        company_name=options.company_name,
+        company_id=options.company_id,
+        opening_balance=books.opening[0].get(chart.BANK, Decimal(0)),
+        movements=books.bank,
+        start=fiscal_years[0].start,
+        end=fiscal_years[-1].end,
+    )
+    einvoice_files = write_einvoices(
+        folder / "einvoices",
+        folder / "erp",
+        company_name=options.company_name,
+        company_orgnr=company_orgnr,
+    )
+
     accounting = JsonLinesExport(folder / "accounting", ("customers", "suppliers"))
     for party in _accounting_view(customers, planted, options.company_id, "customer", 2):
         accounting.write("customers", _party_record(party))
@@ -221,6 +242,8 @@ def generate(
         sie_files=sie_files,
         erp_folder=folder / "erp",
         accounting_folder=folder / "accounting",
+        bank_files=bank_files,
+        einvoice_files=einvoice_files,
         ground_truth_file=truth_file,
         ground_truth=truth,
         gl_rows=books.row_count,

@@ -110,6 +110,16 @@ class FiscalYearSpan:
         return self.start <= day <= self.end
 
 
+@dataclass(frozen=True)
+class BankMovement:
+    day: date
+    amount: Decimal  # money in positive, as 1930 is debited
+    text: str
+    voucher: str
+    counterparty: str | None
+    reference: str | None
+
+
 class SieBooks:
     """The accounting program's books: vouchers numbered per fiscal year and series, balances
     kept per account, and one SIE 4E export per fiscal year at the end."""
@@ -139,6 +149,8 @@ class SieBooks:
         self.row_count = 0
         self.voucher_count = 0
         self._current_year = 0
+        #: every movement of the bank account, in booking order: the bank's statements
+        self.bank: list[BankMovement] = []
 
     def open_books(self, opening_balances: dict[str, Decimal]) -> None:
         """Set the first fiscal year's opening balances (#IB); they must sum to zero."""
@@ -165,8 +177,13 @@ class SieBooks:
         day: date,
         text: str,
         rows: list[tuple[str, Decimal, str | None, str | None]],
+        *,
+        counterparty: str | None = None,
+        reference: str | None = None,
     ) -> Voucher:
-        """Book a voucher from (account, amount, cost centre, project) rows."""
+        """Book a voucher from (account, amount, cost centre, project) rows. A voucher that
+        moves the bank account is also a bank entry: ``counterparty`` and ``reference`` (an
+        OCR number) are what the bank statement shows of it."""
         merged: dict[tuple[str, str | None, str | None], Decimal] = defaultdict(Decimal)
         for account, amount, cost_centre, project in rows:
             merged[(account, cost_centre, project)] += amount
@@ -195,6 +212,11 @@ class SieBooks:
             voucher.rows.append(VoucherRow("TRANS", account, amount, tuple(objects)))
             self.booked[year][account] += amount
             self._running[account] += amount
+            if account == chart.BANK:
+                self.bank.append(
+                    BankMovement(day, amount, text, f"{series}{voucher.number}", counterparty,
+                                 reference)
+                )  # fmt: skip
         self._spools[year].write(encode(format_voucher(voucher)))
         self.row_count += len(voucher.rows)
         self.voucher_count += 1

@@ -524,6 +524,8 @@ class DemoSimulation:
                 (chart.BANK, invoice.total, None, None),
                 (chart.RECEIVABLES, -invoice.total, None, None),
             ],
+            counterparty=invoice.customer.name,
+            reference=ocr(invoice.number),
         )
 
     # -- projects --------------------------------------------------------------------------
@@ -716,7 +718,10 @@ class DemoSimulation:
             self._schedule(again, P_PAYMENT, self._book_duplicate, text, rows, number)
         pay_on = next_working_day(due + timedelta(days=self.rng.randint(-2, 0)))
         if pay_on <= self.end:
-            self._schedule(pay_on, P_PAYMENT, self._supplier_payment, number, supplier, total)
+            self._schedule(
+                pay_on, P_PAYMENT, self._supplier_payment, number, supplier, total,
+                ocr(supplier_ref),
+            )  # fmt: skip
 
     def _book_duplicate(self, day: date, text: str, rows: list, number: str) -> None:
         self.books.book("D", day, text, rows)
@@ -728,7 +733,9 @@ class DemoSimulation:
             )
         )
 
-    def _supplier_payment(self, day: date, invoice: str, supplier: Party, total: Decimal) -> None:
+    def _supplier_payment(
+        self, day: date, invoice: str, supplier: Party, total: Decimal, reference: str
+    ) -> None:
         number = self._doc("SP")
         self.erp.write(
             "supplier_payments",
@@ -745,6 +752,8 @@ class DemoSimulation:
             day,
             f"Betalning leverantörsfaktura {invoice} {supplier.name}",
             [(chart.PAYABLES, total, None, None), (chart.BANK, -total, None, None)],
+            counterparty=supplier.name,
+            reference=reference,
         )
 
     def _refill_regional_warehouses(self, day: date) -> None:

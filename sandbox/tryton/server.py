@@ -270,9 +270,20 @@ def free_port() -> int:
 def running(paths: Paths) -> SandboxInfo | None:
     """The sandbox ERP if its process is alive."""
     info = SandboxInfo.read(sandbox_file(paths))
-    if info is None or not _alive(info.pid):
+    if info is None or not _alive(info.pid) or not _serves_this_home(info.pid, paths):
         return None
     return info
+
+
+def _serves_this_home(pid: int, paths: Paths) -> bool:
+    """Whether ``pid`` is this home's trytond, not a process that got its number after a
+    reboot (a stale sandbox.json must never make `down` kill somebody else's process)."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:  # no /proc (not Linux): trust the pid
+        return True
+    conf = str(tryton_folder(paths) / "trytond.conf").encode()
+    return any(b"trytond" in part for part in command) and conf in command
 
 
 def _alive(pid: int) -> bool:
@@ -309,6 +320,7 @@ def up(
     secret = folder / "password.json"
     if not database.exists() or not secret.exists():
         source, password = database_source()
+        _remove_database(folder)
         shutil.copyfile(source, database.with_suffix(".tmp"))
         os.replace(database.with_suffix(".tmp"), database)
         secret.write_text(json.dumps({"password": password}), encoding="utf-8")
@@ -335,7 +347,11 @@ def up(
         started_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     report(f"starting trytond on {info.url}")
-    _wait_until_serving(info, process, log_file, timeout)
+    try:
+        _wait_until_serving(info, process, log_file, timeout)
+    except BaseException:  # an interrupted start leaves no server nobody knows of
+        _stop(process.pid)
+        raise
     info.write(sandbox_file(paths))
     return info
 
@@ -371,7 +387,7 @@ def down(paths: Paths) -> SandboxInfo | None:
     info = SandboxInfo.read(sandbox_file(paths))
     if info is None:
         return None
-    if _alive(info.pid):
+    if _alive(info.pid) and _serves_this_home(info.pid, paths):
         _stop(info.pid)
     sandbox_file(paths).unlink(missing_ok=True)
     return info
@@ -381,13 +397,19 @@ def discard(paths: Paths) -> None:
     """Stop the sandbox ERP and delete its database, so that the next ``up`` starts from a
     fresh copy (the demo does this: a new demo company is a new ERP)."""
     down(paths)
-    folder = tryton_folder(paths)
-    for name in (f"{DATABASE}.sqlite", "password.json"):
-        (folder / name).unlink(missing_ok=True)
+    _remove_database(tryton_folder(paths))
+    (tryton_folder(paths) / "password.json").unlink(missing_ok=True)
+
+
+def _remove_database(folder: Path) -> None:
+    """The database file and SQLite's journal beside it: a -wal file left by a server that was
+    stopped would be replayed onto the next database copied to that name, and corrupt it."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        (folder / f"{DATABASE}.sqlite{suffix}").unlink(missing_ok=True)
 
 
 def _stop(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGTERM)
     deadline = time.monotonic() + 10
     while _alive(pid) and time.monotonic() < deadline:
@@ -395,5 +417,5 @@ def _stop(pid: int) -> None:
             os.waitpid(pid, os.WNOHANG)
         time.sleep(0.1)
     if _alive(pid):
-        with contextlib.suppress(ProcessLookupError):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, signal.SIGKILL)

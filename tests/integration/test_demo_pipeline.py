@@ -81,8 +81,10 @@ def test_running_ingest_again_changes_nothing(demo_home: Path, tmp_path: Path) -
     before = warehouse_fingerprint(home)
     result = run_cli("ingest", home=home)
     assert result.returncode == 0, result.output
-    # both SIE files, and the sandbox ERP (read again, from its marks: nothing new)
-    assert result.output.count("unchanged") == 3 and "loaded " not in result.output
+    # both SIE files, the sandbox ERP (read again, from its marks: nothing new), the bank's
+    # statements and the e-invoices (a line per folder)
+    assert result.output.count("unchanged") == 5 and "loaded " not in result.output
+    assert "unchanged 24 files in" in result.output
     assert "(no changes since the last read)" in result.output
     assert warehouse_fingerprint(home) == before
 
@@ -153,6 +155,49 @@ def test_the_erp_side_is_the_sandbox_tryton_telling_the_same_story(demo_home: Pa
         (i["number"], Decimal(i["total_amount"])) for i in exported("supplier_invoices")
     )
     assert read_from == 18 and info["url"].startswith("http://127.0.0.1:")
+
+
+def test_the_bank_and_the_e_invoices_tell_the_books_story(demo_home: Path) -> None:
+    """Each month's bank statement closes at what 1930 holds at that month's end, and every
+    supplier invoice of the ERP arrived as an e-invoice with its total."""
+    con = duckdb.connect(str(demo_home / "warehouse.duckdb"), read_only=True)
+    try:
+        differences = con.execute(
+            """
+            with months as (
+                select closing_date, closing_balance from staging.stg_bank__statements
+            ),
+            opening as (
+                select sum(amount) as amount from raw_sie.balances
+                where balance_kind = 'IB' and account_number = '1930'
+                    and fiscal_year_start = (select min(fiscal_year_start) from raw_sie.balances)
+            ),
+            booked as (
+                select months.closing_date, sum(gl.amount) as amount
+                from months
+                join marts.fct_gl_entries as gl
+                    on gl.account_number = '1930' and gl.voucher_date <= months.closing_date
+                group by all
+            )
+            select months.closing_date, months.closing_balance,
+                   (select amount from opening) + booked.amount as ledger
+            from months join booked using (closing_date)
+            where months.closing_balance <> (select amount from opening) + booked.amount
+            """
+        ).fetchall()
+        (statements,) = con.execute("select count(*) from staging.stg_bank__statements").fetchone()
+        einvoiced = con.execute(
+            "select document_id, payable_amount from staging.stg_einvoice__documents "
+            "where direction = 'incoming'"
+        ).fetchall()
+        registered = con.execute(
+            "select supplier_invoice_number, total_amount from intermediate.int_erp__invoices "
+            "where invoice_kind = 'supplier'"
+        ).fetchall()
+    finally:
+        con.close()
+    assert statements == 24 and differences == []
+    assert sorted(einvoiced) == sorted(registered) and len(registered) > 30
 
 
 def test_status_shows_what_is_loaded_and_built(demo_home: Path, tmp_path: Path) -> None:

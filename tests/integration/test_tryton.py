@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
 import threading
 from collections.abc import Iterator
 from decimal import Decimal
@@ -372,6 +373,37 @@ def test_sandbox_up_and_down_through_the_cli(tmp_path: Path) -> None:
     assert not (home / "sandbox" / "sandbox.json").exists()
     with pytest.raises(TrytonUnreachable):
         client_of(info, retries=0).login()
+
+
+def test_a_stale_sandbox_file_never_stops_another_process(tmp_path: Path) -> None:
+    """After a reboot sandbox.json may name a pid that now belongs to something else."""
+    paths = Paths(tmp_path / "home").ensure()
+    bystander = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    try:
+        paths.sandbox.mkdir(parents=True, exist_ok=True)
+        server.SandboxInfo(
+            "http://127.0.0.1:1/", "demo", "admin", "x", bystander.pid, "log", "then"
+        ).write(server.sandbox_file(paths))
+        assert server.running(paths) is None
+        run_cli("sandbox", "down", home=paths.home)
+        assert bystander.poll() is None  # still running
+        assert not server.sandbox_file(paths).exists()
+    finally:
+        bystander.kill()
+        bystander.wait()
+
+
+def test_discarding_the_sandbox_removes_sqlites_journal_too(tmp_path: Path) -> None:
+    """A -wal file left by a stopped trytond would be replayed onto the next database copied
+    to the same name, and corrupt it."""
+    paths = Paths(tmp_path / "home").ensure()
+    folder = server.tryton_folder(paths)
+    folder.mkdir(parents=True)
+    names = ["demo.sqlite", "demo.sqlite-wal", "demo.sqlite-shm", "password.json"]
+    for name in names:
+        (folder / name).write_text("x", encoding="utf-8")
+    server.discard(paths)
+    assert [n for n in names if (folder / n).exists()] == []
 
 
 def test_paging_by_modification_time_reads_every_record_once(sandbox) -> None:

@@ -1,3 +1,4 @@
+{{ config(enabled=ledgerbridge_source('sie')) }}
 -- The ledger must tie to the balances the accounting program exported with it: for every
 -- account, IB + Σ booked rows = UB (balance accounts) and Σ booked rows = RES (result
 -- accounts), an account without a stated balance counting as zero. A row here means vouchers

@@ -11,9 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ledgerbridge.errors import InvalidInputError
-
-ERROR = "error"
-WARNING = "warning"
+from ledgerbridge.formats.diagnostic import ERROR, WARNING, Diagnostic
 
 
 @dataclass(frozen=True)
@@ -67,28 +65,6 @@ CODES: dict[str, Code] = {
     "bad-checksum": Code(ERROR, ERROR, "#KSUMMA is not a number"),
     "already-imported": Code(WARNING, WARNING, "#FLAGGA 1: the file was already read by a program"),
 }
-
-
-@dataclass(frozen=True)
-class Diagnostic:
-    code: str
-    severity: str  # "error" | "warning"
-    path: str
-    line: int | None
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{self.code} {where} {self.message}"
-
-    def as_dict(self) -> dict:
-        return {
-            "code": self.code,
-            "severity": self.severity,
-            "file": self.path,
-            "line": self.line,
-            "message": self.message,
-        }
 
 
 class SieError(InvalidInputError):

@@ -1,3 +1,4 @@
+{{ config(enabled=ledgerbridge_source('sie')) }}
 -- One row per company, fiscal year and month of that year. Fiscal years may be broken
 -- (July–June) or, in a company's first year, longer than twelve months (up to 18).
 with

@@ -1,3 +1,4 @@
+{{ config(enabled=ledgerbridge_source('sie')) }}
 -- One row per company and account: every account the books name or post to, placed in the
 -- report structure by its BAS number.
 with

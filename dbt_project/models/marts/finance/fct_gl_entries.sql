@@ -1,3 +1,4 @@
+{{ config(enabled=ledgerbridge_source('sie')) }}
 -- One row per booked voucher row (#TRANS): the general ledger, in every dimension.
 with
 

@@ -1,3 +1,4 @@
+{{ config(enabled=ledgerbridge_source('sie')) }}
 -- One row per company, fiscal year, period and account (råbalans): opening balance, debits,
 -- credits and closing balance as of the period end, debit positive. Every account with an
 -- opening balance or a booking in the fiscal year appears in every period of that year.

@@ -1,3 +1,4 @@
+{{ config(enabled=ledgerbridge_source('sie')) }}
 -- One row per company, fiscal year and account, as the accounting program's chart names it.
 with
 

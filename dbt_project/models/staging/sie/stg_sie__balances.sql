@@ -1,3 +1,4 @@
+{{ config(enabled=ledgerbridge_source('sie')) }}
 -- One row per company, fiscal year, balance kind and account, for account-level balances
 -- (IB opening, UB closing, RES result); balances per object (OIB/OUB) are left for later marts.
 with

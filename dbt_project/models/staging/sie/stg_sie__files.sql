@@ -1,3 +1,4 @@
+{{ config(enabled=ledgerbridge_source('sie')) }}
 -- One row per loaded SIE file, with whether it is the current export of its company and fiscal
 -- year: the one generated last (#GEN), and of two from the same day the one loaded last. Only
 -- the current export's rows count; an older export's rows never mix in, even where the newer

@@ -1,3 +1,4 @@
+{{ config(enabled=ledgerbridge_source('sie')) }}
 -- One row per voucher row, of every kind (TRANS, RTRANS, BTRANS).
 with
 

@@ -1,0 +1,43 @@
+{{ config(enabled=ledgerbridge_source('einvoice')) }}
+-- One row per e-invoice or credit note, amounts signed: a credit note's are negative.
+with
+
+documents as (
+    select * from {{ source('raw_einvoice', 'documents') }}
+),
+
+final as (
+    select
+        company_id,
+        seller_key,
+        document_type,
+        document_id,
+        direction,
+        case when document_type = 'credit_note' then -1 else 1 end as sign,
+        issue_date,
+        due_date,
+        currency,
+        seller_name,
+        seller_legal_id,
+        seller_vat_id,
+        seller_country,
+        buyer_name,
+        buyer_legal_id,
+        buyer_vat_id,
+        buyer_reference,
+        order_reference,
+        accounting_cost,
+        payment_id as payment_reference,
+        payee_account,
+        {{ money("tax_exclusive_amount * case when document_type = 'credit_note' then -1 else 1 end") }}
+            as net_amount,
+        {{ money("tax_amount * case when document_type = 'credit_note' then -1 else 1 end") }}
+            as vat_amount,
+        {{ money("payable_amount * case when document_type = 'credit_note' then -1 else 1 end") }}
+            as payable_amount,
+        lines as line_count,
+        file_sha256
+    from documents
+)
+
+select * from final
