@@ -7,6 +7,7 @@ fails so that nobody mistakes a partial ingest for a complete one.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -19,7 +20,7 @@ import ingestion  # noqa: F401  # sets dlt's offline defaults before dlt is impo
 from ingestion.arrow_tables import RawTable
 from ingestion.files import FileRows, file_sha256, find_files
 from ingestion.quarantine import full_diagnostics, quarantine
-from ingestion.sources import bank, einvoice, erp_files, sie, tryton
+from ingestion.sources import bank, einvoice, erp_files, mapped, sie, tryton
 from ledgerbridge.clients.tryton import TrytonClient
 from ledgerbridge.config import Company, Paths, Settings
 from ledgerbridge.errors import (
@@ -28,6 +29,7 @@ from ledgerbridge.errors import (
     LedgerbridgeError,
     find_user_error,
 )
+from ledgerbridge.formats.mapping import load_mapping
 from ledgerbridge.formats.sie import SieReader
 from ledgerbridge.state import recorded_run
 from ledgerbridge.warehouse import connect_warehouse, warehouse_busy, writer_lock
@@ -115,10 +117,10 @@ def ingest(
                 report.outcomes.append(
                     _ingest_tryton(paths, company, say, check_deletions=check_deletions)
                 )
-            for kind in XML_KINDS:
+            for kind in FILE_KINDS:
                 source = getattr(company, kind.name)
                 if source is not None:
-                    report.outcomes += _ingest_xml_files(
+                    report.outcomes += _ingest_files(
                         paths, company, source.folder, kind, say, report.notes
                     )
         run.summary.update(report.summary())
@@ -254,47 +256,92 @@ def _ingest_sie(
     return outcomes
 
 
+FileReader = Callable[[Path, str, Company, str], FileRows]
+
+
 @dataclass(frozen=True)
-class XmlFileKind:
-    """A folder source of XML files in a standard: each file read and checked whole, the good
-    ones of a run loaded together."""
+class FileKind:
+    """A folder source of files: each file read and checked whole, the good ones of a run
+    loaded together."""
 
     name: str  # the company's source ("bank"), and LoadOutcome.source
     dataset: str
-    suffixes: tuple[str, ...]
     what: str  # in the user's words
-    read: Callable[[Path, str, Company, str], FileRows]
     tables: tuple[RawTable, ...]
     counts: tuple[str, ...]  # columns of <dataset>.files that say how much a file held
+    suffixes: tuple[str, ...] = ()
+    read: FileReader | None = None  # None: each file's mapping says how to read it
 
 
-XML_KINDS = (
-    XmlFileKind(
+FILE_KINDS = (
+    FileKind(
         "bank",
         bank.DATASET,
-        bank.SUFFIXES,
         "bank statements (camt.053)",
-        bank.statement_file_rows,
         bank.TABLES,
         ("statements", "entries"),
+        bank.SUFFIXES,
+        bank.statement_file_rows,
     ),
-    XmlFileKind(
+    FileKind(
         "einvoice",
         einvoice.DATASET,
-        einvoice.SUFFIXES,
         "e-invoices (Peppol BIS 3.0 UBL)",
-        einvoice.einvoice_file_rows,
         einvoice.TABLES,
         ("lines",),
+        einvoice.SUFFIXES,
+        einvoice.einvoice_file_rows,
     ),
+    FileKind("mapped", mapped.DATASET, "exports with a mapping", mapped.TABLES, ("records",)),
 )
 
 
-def _ingest_xml_files(
+def _mapped_files(
+    company: Company, folder: Path, outcomes: list[LoadOutcome], notes: list[str]
+) -> list[tuple[Path, FileReader]]:
+    """The files of a folder of exports, each with the reader its mapping makes; a mapping
+    that is wrong fails, and the files it names stay unread."""
+    found = []
+    mappings = []
+    for path in sorted(folder.glob(f"*{mapped.MAPPING_SUFFIX}")):
+        try:
+            mappings.append(load_mapping(path, _display(path)))
+        except InvalidInputError as exc:
+            outcomes.append(LoadOutcome(company.id, "mapped", _display(path), "failed", error=exc))
+    if not mappings and not outcomes:
+        notes.append(f"{company.id}: no mappings (*{mapped.MAPPING_SUFFIX}) in {folder}")
+    unmatched = []
+    for path in sorted(p for p in folder.iterdir() if p.is_file()):
+        if path.name.endswith(mapped.MAPPING_SUFFIX):
+            continue
+        matching = [m for m in mappings if m.matches(path)]
+        if len(matching) > 1:
+            error = InvalidInputError(
+                f"{_display(path)} matches the file patterns of "
+                + " and ".join(m.path.name for m in matching),
+                hint="make the mappings' 'files' patterns name different files",
+            )
+            outcomes.append(
+                LoadOutcome(company.id, "mapped", _display(path), "failed", error=error)
+            )
+        elif matching:
+            found.append((path, functools.partial(mapped.mapped_file_rows, matching[0])))
+        else:
+            unmatched.append(path.name)
+    if unmatched and mappings:
+        notes.append(
+            f"{company.id}: no mapping reads {', '.join(unmatched[:5])}"
+            + (f" and {len(unmatched) - 5} more" if len(unmatched) > 5 else "")
+            + f" in {_display(folder)}"
+        )
+    return found
+
+
+def _ingest_files(
     paths: Paths,
     company: Company,
     folder: Path,
-    kind: XmlFileKind,
+    kind: FileKind,
     say: Progress,
     notes: list[str],
 ) -> list[LoadOutcome]:
@@ -308,10 +355,15 @@ def _ingest_xml_files(
             "in ledgerbridge.toml",
         )
         return [LoadOutcome(company.id, kind.name, _display(folder), "failed", error=error)]
-    files = find_files(folder, kind.suffixes)
+    outcomes: list[LoadOutcome] = []
+    if kind.read is None:
+        files = _mapped_files(company, folder, outcomes, notes)
+    else:
+        files = [(path, kind.read) for path in find_files(folder, kind.suffixes)]
+        if not files:
+            notes.append(f"{company.id}: no {kind.what} ({', '.join(kind.suffixes)}) in {folder}")
     if not files:
-        notes.append(f"{company.id}: no {kind.what} ({', '.join(kind.suffixes)}) in {folder}")
-        return []
+        return outcomes
     known = {
         sha
         for (sha,) in _loaded(
@@ -320,12 +372,11 @@ def _ingest_xml_files(
             [company.id],
         )
     }
-    outcomes = []
     # per table, the rows of each document key: a later file's copy of a statement or an
     # invoice replaces an earlier one's, as it would across runs
     batch: dict[str, dict[tuple, list[dict]]] = {table.name: {} for table in kind.tables}
     ready: dict[str, str] = {}  # sha256 → display
-    for path in files:
+    for path, read in files:
         display = _display(path)
         sha = file_sha256(path)
         if sha in known or sha in ready:
@@ -333,7 +384,7 @@ def _ingest_xml_files(
             continue
         say(f"{company.id}: reading {path.name}")
         try:
-            rows = kind.read(path, sha, company, display)
+            rows = read(path, sha, company, display)
         except InvalidInputError as exc:
             target = quarantine(paths, company.id, path, exc, _diagnostics(exc))
             error = InvalidInputError(

@@ -109,6 +109,7 @@ RAW_DATASETS = {
     "raw_tryton": "tryton",
     "raw_bank": "bank",
     "raw_einvoice": "einvoice",
+    "raw_mapped": "mapped",
 }
 
 

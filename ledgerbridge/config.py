@@ -118,6 +118,14 @@ class EInvoiceSource:
 
 
 @dataclass(frozen=True)
+class MappedSource:
+    """A folder of CSV, JSON or XML exports from systems without a connector, each read
+    through a ``*.mapping.yaml`` beside it (ledgerbridge/formats/mapping.py)."""
+
+    folder: Path
+
+
+@dataclass(frozen=True)
 class TrytonSource:
     """A Tryton ERP over JSON-RPC. ``sandbox`` means the sandbox ERP of this home
     (`ledgerbridge sandbox up`), whose address and login are in sandbox/sandbox.json."""
@@ -155,6 +163,7 @@ class Company:
     tryton: TrytonSource | None = None
     bank: BankSource | None = None
     einvoice: EInvoiceSource | None = None
+    mapped: MappedSource | None = None
 
 
 @dataclass(frozen=True)
@@ -173,7 +182,7 @@ class Settings:
         )
 
 
-SOURCE_KINDS = ("sie", "erp_files", "tryton", "bank", "einvoice")
+SOURCE_KINDS = ("sie", "erp_files", "tryton", "bank", "einvoice", "mapped")
 
 
 def orgnr_digits(orgnr: str | None) -> str:
@@ -267,6 +276,11 @@ def parse_settings(raw: dict, path: Path) -> Settings:
                 einvoice=(
                     EInvoiceSource(_folder(sources, "einvoice", base, where))
                     if "einvoice" in sources
+                    else None
+                ),
+                mapped=(
+                    MappedSource(_folder(sources, "mapped", base, where))
+                    if "mapped" in sources
                     else None
                 ),
             )

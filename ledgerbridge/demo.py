@@ -45,6 +45,10 @@ folder = "demo/bank"
 
 [companies.{company_id}.sources.einvoice]
 folder = "demo/einvoices"
+
+# the webshop's price list (CSV), read through demo/other/prislista.mapping.yaml
+[companies.{company_id}.sources.mapped]
+folder = "demo/other"
 {erp}"""
 
 _ERP = {

@@ -36,6 +36,7 @@ from sandbox.demo_company.master_data import (
     make_suppliers,
     orgnr,
 )
+from sandbox.demo_company.other_exports import write_price_list
 from sandbox.demo_company.output import (
     ERP_ENTITIES,
     ERP_EXPORT_FORMAT,
@@ -102,6 +103,8 @@ class DemoResult:
     #: the business account's monthly camt.053 statements, and the supplier e-invoices
     bank_files: list[Path]
     einvoice_files: list[Path]
+    #: an export from a system without a connector (a CSV price list) and its mapping
+    other_files: list[Path]
     ground_truth_file: Path
     ground_truth: list[dict]
     gl_rows: int
@@ -123,7 +126,7 @@ def generate(
             "(two years of a company's fixed monthly bookings alone take about 2,000)"
         )
     folder.mkdir(parents=True, exist_ok=True)
-    for sub in ("sie", "erp", "accounting", "bank", "einvoices"):
+    for sub in ("sie", "erp", "accounting", "bank", "einvoices", "other"):
         shutil.rmtree(folder / sub, ignore_errors=True)
 
     rng, company_orgnr = _master(options)
@@ -187,6 +190,7 @@ def generate(
         start=fiscal_years[0].start,
         end=fiscal_years[-1].end,
     )
+    other_files = write_price_list(folder / "other", folder / "erp")
     einvoice_files = write_einvoices(
         folder / "einvoices",
         folder / "erp",
@@ -244,6 +248,7 @@ def generate(
         accounting_folder=folder / "accounting",
         bank_files=bank_files,
         einvoice_files=einvoice_files,
+        other_files=other_files,
         ground_truth_file=truth_file,
         ground_truth=truth,
         gl_rows=books.row_count,

@@ -82,8 +82,8 @@ def test_running_ingest_again_changes_nothing(demo_home: Path, tmp_path: Path) -
     result = run_cli("ingest", home=home)
     assert result.returncode == 0, result.output
     # both SIE files, the sandbox ERP (read again, from its marks: nothing new), the bank's
-    # statements and the e-invoices (a line per folder)
-    assert result.output.count("unchanged") == 5 and "loaded " not in result.output
+    # statements and the e-invoices (a line per folder), the webshop's price list
+    assert result.output.count("unchanged") == 6 and "loaded " not in result.output
     assert "unchanged 24 files in" in result.output
     assert "(no changes since the last read)" in result.output
     assert warehouse_fingerprint(home) == before
