@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import dlt
+import pyarrow as pa
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 import ingestion  # noqa: F401  # sets dlt's offline defaults before dlt is imported
@@ -29,6 +30,7 @@ from ledgerbridge.errors import (
     LedgerbridgeError,
     find_user_error,
 )
+from ledgerbridge.formats.camt import OtherMessage
 from ledgerbridge.formats.mapping import load_mapping
 from ledgerbridge.formats.sie import SieReader
 from ledgerbridge.state import recorded_run
@@ -372,19 +374,30 @@ def _ingest_files(
             [company.id],
         )
     }
-    # per table, the rows of each document key: a later file's copy of a statement or an
-    # invoice replaces an earlier one's, as it would across runs
+    # per table, the rows of each key; a later file's copy of a document (a statement, an
+    # invoice, a voucher) replaces an earlier one's whole, child rows included
     batch: dict[str, dict[tuple, list[dict]]] = {table.name: {} for table in kind.tables}
+    replaced: dict[str, set[tuple]] = {t.name: set() for t in kind.tables if t.replace_key}
     ready: dict[str, str] = {}  # sha256 → display
     for path, read in files:
         display = _display(path)
-        sha = file_sha256(path)
+        try:
+            sha = file_sha256(path)
+        except OSError as exc:
+            error = InvalidInputError(f"{display} cannot be read: {exc.strerror or exc}")
+            outcomes.append(LoadOutcome(company.id, kind.name, display, "failed", error=error))
+            continue
         if sha in known or sha in ready:
             outcomes.append(LoadOutcome(company.id, kind.name, display, "unchanged"))
             continue
         say(f"{company.id}: reading {path.name}")
         try:
             rows = read(path, sha, company, display)
+            _check_fits(kind, rows, display)
+        except OtherMessage as exc:  # a bank's notification beside its statements
+            notes.append(f"{company.id}: skipped {display}: {exc.diagnostics[0].message}")
+            outcomes.append(LoadOutcome(company.id, kind.name, display, "skipped"))
+            continue
         except InvalidInputError as exc:
             target = quarantine(paths, company.id, path, exc, _diagnostics(exc))
             error = InvalidInputError(
@@ -394,11 +407,17 @@ def _ingest_files(
             outcomes.append(LoadOutcome(company.id, kind.name, display, "failed", error=error))
             continue
         for table in kind.tables:
-            key = table.replace_key or table.primary_key
-            fresh: dict[tuple, list[dict]] = {}
-            for row in rows[table.name]:
-                fresh.setdefault(tuple(row[c] for c in key), []).append(row)
-            batch[table.name].update(fresh)
+            held = batch[table.name]
+            if table.replace_key:
+                documents = _document_keys(rows, table.replace_key)
+                for document in documents:
+                    held.pop(document, None)
+                replaced[table.name] |= documents
+                for row in rows[table.name]:
+                    held.setdefault(tuple(row[c] for c in table.replace_key), []).append(row)
+            else:
+                for row in rows[table.name]:
+                    held[tuple(row[c] for c in table.primary_key)] = [row]
         ready[sha] = display
     if not ready:
         return outcomes
@@ -409,6 +428,7 @@ def _ingest_files(
             yield table.table([row for rows in batch[table.name].values() for row in rows])
 
     try:
+        _delete_replaced(paths, kind, replaced)
         _run(paths, kind.dataset, f"{kind.name}_files", tables)
     except LedgerbridgeError as exc:  # the files are fine and stay: the next run loads them
         return outcomes + [
@@ -430,6 +450,62 @@ def _ingest_files(
         rows = dict(zip(kind.counts, counted, strict=True))
         outcomes.append(LoadOutcome(company.id, kind.name, display, "loaded", rows=rows))
     return outcomes
+
+
+def _document_keys(rows: FileRows, columns: tuple[str, ...]) -> set[tuple]:
+    """The documents a file carries, by the columns that identify one: from every table that
+    has them (a statement with no entries still replaces the entries held for it)."""
+    return {
+        tuple(row[c] for c in columns)
+        for table_rows in rows.values()
+        for row in table_rows
+        if all(c in row for c in columns)
+    }
+
+
+def _check_fits(kind: FileKind, rows: FileRows, display: str) -> None:
+    """Every value fits its warehouse column (the readers check the ranges they know; this
+    catches the rest before the file joins a load, where it would fail all the others)."""
+    for table in kind.tables:
+        try:
+            table.table(rows[table.name])
+        except (pa.ArrowException, OverflowError, ArithmeticError) as exc:
+            raise InvalidInputError(
+                f"{display}: a value does not fit the warehouse's {table.name} table ({exc})",
+                hint="a number is larger, or has more decimals, than the column holds",
+            ) from None
+
+
+def _delete_replaced(paths: Paths, kind: FileKind, replaced: dict[str, set[tuple]]) -> None:
+    """Rows held for the documents a load replaces. dlt's delete-insert deletes only the keys
+    the load has rows for: a statement sent again with fewer entries would keep the others."""
+    if not any(replaced.values()) or not paths.warehouse.exists():
+        return
+    con = connect_warehouse(paths)
+    try:
+        held = {
+            name
+            for (name,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = ?",
+                [kind.dataset],
+            ).fetchall()
+        }
+        for table in kind.tables:
+            keys = replaced.get(table.name)
+            if not keys or table.name not in held:
+                continue
+            columns = table.replace_key
+            placeholders = "(" + ", ".join("?" for _ in columns) + ")"
+            ordered = sorted(keys, key=str)
+            for start in range(0, len(ordered), 500):
+                chunk = ordered[start : start + 500]
+                con.execute(
+                    f'delete from {kind.dataset}."{table.name}" where '
+                    f"({', '.join(columns)}) in ({', '.join(placeholders for _ in chunk)})",
+                    [value for key in chunk for value in key],
+                )
+    finally:
+        con.close()
 
 
 def _export_date(path: Path) -> tuple:

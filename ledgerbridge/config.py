@@ -285,7 +285,26 @@ def parse_settings(raw: dict, path: Path) -> Settings:
                 ),
             )
         )
+    for company in companies:
+        _refuse_shared_folders(company, f"{path}: [companies.{company.id}]")
     return Settings(source_file=path, companies=tuple(companies), demo=bool(raw.get("demo", False)))
+
+
+def _refuse_shared_folders(company: Company, where: str) -> None:
+    """Each folder source reads every file of its kind in its folder (and moves what it cannot
+    read to quarantine): two sources on one folder would take each other's files."""
+    seen: dict[Path, str] = {}
+    for kind in ("sie", "erp_files", "bank", "einvoice", "mapped"):
+        source = getattr(company, kind)
+        if source is None:
+            continue
+        if source.folder in seen:
+            raise ConfigError(
+                f"{where}: sources.{seen[source.folder]} and sources.{kind} both read "
+                f"{source.folder}",
+                hint="give each source a folder of its own",
+            )
+        seen[source.folder] = kind
 
 
 def _folder(sources: dict, kind: str, base: Path, where: str) -> Path:

@@ -8,7 +8,6 @@ supplier invoice) or as seller (an outgoing one); one for another company is ref
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from ingestion.arrow_tables import AMOUNT, QUANTITY, RawTable, schema
 from ingestion.files import FileRows
 from ledgerbridge.config import Company, orgnr_digits
 from ledgerbridge.formats.diagnostic import ERROR, Diagnostic
-from ledgerbridge.formats.ubl import EInvoice, Party, read_einvoice
+from ledgerbridge.formats.ubl import EInvoice, read_einvoice
 from ledgerbridge.formats.xmldoc import XmlInputError
 
 DATASET = "raw_einvoice"
@@ -27,7 +26,6 @@ _S, _D, _I = pa.string(), pa.date32(), pa.int64()
 _TS = pa.timestamp("us", tz="UTC")
 PRICE = pa.decimal128(18, 6)
 _DOCUMENT_KEY = ("company_id", "seller_key", "document_type", "document_id")
-_SWEDISH_VAT = re.compile(r"^SE(\d{10})01$")
 
 
 def _party_columns(role: str) -> list[tuple[str, pa.DataType]]:
@@ -145,23 +143,15 @@ VAT = RawTable(
 TABLES = (FILES, DOCUMENTS, LINES, VAT)
 
 
-def party_orgnr(party: Party) -> str | None:
-    """A Swedish party's organisation number, from its legal id or its VAT id (SE…01)."""
-    if party.legal_id and len(orgnr_digits(party.legal_id)) == 10:
-        return orgnr_digits(party.legal_id)
-    vat = _SWEDISH_VAT.match((party.vat_id or "").replace(" ", ""))
-    return vat.group(1) if vat else None
-
-
 def direction(document: EInvoice, company: Company, display: str) -> str | None:
     """'incoming' (the company buys), 'outgoing' (it sells); None when the company's
     organisation number is not configured. Refuses a document between two other parties."""
     if not company.orgnr:
         return None
     ours = orgnr_digits(company.orgnr)
-    if party_orgnr(document.buyer) == ours:
+    if document.buyer.orgnr == ours:
         return "incoming"
-    if party_orgnr(document.seller) == ours:
+    if document.seller.orgnr == ours:
         return "outgoing"
     raise XmlInputError(
         [

@@ -25,10 +25,25 @@ from lxml import etree
 from ledgerbridge.formats.xmldoc import XmlInputError, XmlReader, element_path, parse
 
 _NAMESPACE = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:camt\.053\.001\.(\d{2})$")
+_ISO20022 = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:([a-z]{4}\.\d{3})\.\d{3}\.\d{2}$")
+#: What banks put beside their statements, by message: skipped, not refused.
+OTHER_MESSAGES = {
+    "camt.052": "an intraday account report",
+    "camt.054": "a debit/credit notification",
+    "camt.086": "a bank services billing statement",
+    "pain.002": "a payment status report",
+}
 SUPPORTED_VERSIONS = range(2, 9)  # 001.02 … 001.08: the element names used here are shared
 OPENING_CODES = ("OPBD", "PRCD")  # opening booked; previous closing booked, as some banks send
 CLOSING_CODE = "CLBD"
 _HINT = "ask the bank for the statement again, or fix the element named; nothing of it was loaded"
+
+
+class OtherMessage(XmlInputError):
+    """An ISO 20022 message that is not a statement (a notification, a status report): a
+    bank's folder holds those too, and they are passed over, not refused."""
+
+    code = "not-a-statement"
 
 
 @dataclass(frozen=True)
@@ -97,6 +112,14 @@ def read_camt053(path: Path, display: str | None = None) -> CamtDocument:
     root = parse(path, display).getroot()
     match = _NAMESPACE.match(etree.QName(root).namespace or "")
     reader = XmlReader(etree.QName(root).namespace or "", display)
+    other = _ISO20022.match(etree.QName(root).namespace or "")
+    if match is None and other is not None and other.group(1) in OTHER_MESSAGES:
+        reader.warn(
+            "not-a-statement",
+            root,
+            f"is {OTHER_MESSAGES[other.group(1)]} ({other.group(1)}), not a statement; passed over",
+        )
+        raise OtherMessage(reader.diagnostics, hint="")
     if match is None or etree.QName(root).localname != "Document":
         reader.report(
             "not-camt053",
@@ -262,7 +285,11 @@ def _entry(reader: XmlReader, element: etree._Element, index: int) -> Entry | No
     errors_before = len(reader.errors)
     amount = _signed(reader, element, reader.amount(element, "Amt", "the entry's amount"))
     amount_element = reader.find(element, "Amt")
-    status = reader.text(element, "Sts/Cd") or reader.text(element, "Sts")
+    status = (
+        reader.text(element, "Sts/Cd")
+        or reader.text(element, "Sts/Prtry")
+        or reader.text(element, "Sts")
+    )
     if status is None:
         reader.missing(element, "Sts", "the entry's status: BOOK, PDNG or INFO")
     booking = reader.day(element, "BookgDt/Dt", "", required=False) or _day_of(
@@ -287,7 +314,7 @@ def _entry(reader: XmlReader, element: etree._Element, index: int) -> Entry | No
         if domain
         else reader.text(element, "BkTxCd/Prtry/Cd")
     )
-    credit = amount is None or amount >= 0
+    credit = reader.text(element, "CdtDbtInd") != "DBIT"  # a zero amount has a direction too
     details = tuple(
         _transaction(reader, t, i, credit)
         for i, t in enumerate(reader.all(element, "NtryDtls/TxDtls"), 1)
@@ -301,7 +328,7 @@ def _entry(reader: XmlReader, element: etree._Element, index: int) -> Entry | No
         amount=amount,
         currency=amount_element.get("Ccy") if amount_element is not None else None,
         status=status,
-        reversal=(reader.text(element, "RvslInd") or "false").lower() == "true",
+        reversal=(reader.text(element, "RvslInd") or "false").lower() in ("true", "1"),
         booking_date=booking,
         value_date=value,
         entry_reference=reader.text(element, "NtryRef"),
@@ -348,16 +375,28 @@ def _check_sum(
     entries: tuple[Entry, ...],
 ) -> None:
     booked = [e for e in entries if e.status == "BOOK"]
-    currencies = {c for c in (currency, opening[1], closing[1], *(e.currency for e in booked)) if c}
-    if len(currencies) > 1:
+    balances = {c for c in (currency, opening[1], closing[1]) if c}
+    if len(balances) > 1:
+        # the statement contradicts itself about its account's currency: its own figures
+        # cannot be checked against each other (the corpus sample from genkgo/camt is so)
         reader.warn(
             "mixed-currencies",
             element,
-            f"{element_path(element)}: balances and entries in {', '.join(sorted(currencies))}; "
-            "the check that the entries add up to the closing balance needs one currency, "
-            "so it was not made",
+            f"{element_path(element)}: the account and its balances are in "
+            f"{', '.join(sorted(balances))}; the check that the entries add up to the closing "
+            "balance needs one currency, so it was not made",
         )
         return
+    for entry in booked:
+        if entry.currency and balances and entry.currency not in balances:
+            reader.report(
+                "entry-currency",
+                element,
+                f"{element_path(element)}: entry {entry.index} (line {entry.line}) is in "
+                f"{entry.currency}, the account in {next(iter(balances))}: a statement's "
+                "entries are in its account's currency",
+            )
+            return
     total = opening[0] + sum((e.amount for e in booked), Decimal(0))
     if total != closing[0]:
         reader.report(

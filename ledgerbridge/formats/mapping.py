@@ -97,7 +97,7 @@ ENTITIES: dict[str, tuple[dict[str, Target], tuple[str, ...]]] = {
 _KEYS = {"system", "entity", "files", "format", "csv", "json", "xml", "decimal_comma",
          "date_format", "fields"}  # fmt: skip
 _SYSTEM = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+_NUMBER = re.compile(r"^[+-]?[0-9]+(\.[0-9]+)?$")
 _HINT = "fix the file or the mapping named; nothing of the file was loaded"
 
 
@@ -339,7 +339,7 @@ def _convert(mapping: Mapping, target: Target, raw: object) -> object:
     if mapping.decimal_comma:
         text = text.replace(".", "").replace(",", ".") if "," in text else text
     if target.type == "integer":
-        if not re.fullmatch(r"[+-]?\d+", text):
+        if not re.fullmatch(r"[+-]?[0-9]{1,18}", text):
             raise ValueError("a whole number")
         return int(text)
     if not _NUMBER.match(text):
@@ -349,11 +349,14 @@ def _convert(mapping: Mapping, target: Target, raw: object) -> object:
         value = Decimal(text)
     except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
         raise ValueError("a number") from None
-    if target.type == "money":
-        if value != value.quantize(Decimal("0.01")):
-            raise ValueError("an amount in whole öre (two decimals at most)")
-        return value.quantize(Decimal("0.01"))
-    return value
+    places = 2 if target.type == "money" else 4  # decimal(18,2) and decimal(18,4)
+    if len(text.lstrip("+-").split(".")[0].lstrip("0")) > 18 - places:
+        raise ValueError(f"a number with at most {18 - places} digits before the decimal mark")
+    if value != round(value, places):
+        what = "an amount in whole öre (two decimals at most)"
+        raise ValueError(what if places == 2 else "a number with at most four decimals")
+    value = value.quantize(Decimal(1).scaleb(-places))
+    return abs(value) if value == 0 else value
 
 
 @dataclass

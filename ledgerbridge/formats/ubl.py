@@ -10,6 +10,7 @@ them, positive on a credit note too; ``document_type`` says which it is.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -49,10 +50,43 @@ class Party:
     country: str | None
 
     @property
+    def orgnr(self) -> str | None:
+        """A Swedish party's organisation number (ten digits), however the document gives it:
+        as its legal id (556677-8899, 165566778899), as a VAT id (SE556677889901), or as its
+        Peppol address (scheme 0007, or 9955 with the VAT id)."""
+        for value in (self.legal_id, self.vat_id):
+            found = _orgnr_in(value)
+            if found:
+                return found
+        if self.endpoint_scheme == "0007":
+            return _orgnr_in(self.endpoint_id)
+        if self.endpoint_scheme == "9955":
+            return _orgnr_in(self.endpoint_id)
+        return None
+
+    @property
     def key(self) -> str:
-        """What identifies the party across documents: its legal id, else VAT id, else its
-        Peppol address, else its name."""
-        return self.legal_id or self.vat_id or self.endpoint_id or self.name or ""
+        """What identifies the party across documents, written one way: its organisation
+        number, else its VAT id, else its Peppol address, else its name."""
+        if self.orgnr:
+            return f"orgnr:{self.orgnr}"
+        if self.vat_id:
+            return "vat:" + re.sub(r"[^0-9A-Z]", "", self.vat_id.upper())
+        if self.endpoint_id:
+            return f"{self.endpoint_scheme or 'endpoint'}:{self.endpoint_id}"
+        return f"name:{self.name or ''}"
+
+
+def _orgnr_in(value: str | None) -> str | None:
+    text = re.sub(r"[^0-9A-Z]", "", (value or "").upper())
+    vat = re.fullmatch(r"SE([0-9]{10})01", text)
+    if vat:
+        return vat.group(1)
+    if text.isdigit() and len(text) == 10:
+        return text
+    if text.isdigit() and len(text) == 12 and text[:2] in ("16", "19", "20"):
+        return text[2:]
+    return None
 
 
 @dataclass(frozen=True)
@@ -116,6 +150,11 @@ def read_einvoice(path: Path, display: str | None = None) -> EInvoice:
     """The e-invoice in a file; XmlInputError listing everything missing or wrong."""
     display = display or str(path)
     root = parse(path, display).getroot()
+    if etree.QName(root).localname == "StandardBusinessDocument":
+        # an access point's envelope (SBDH) around the document: the document is inside
+        inner = [c for c in root if isinstance(c.tag, str) and etree.QName(c).namespace in ROOTS]
+        if inner:
+            root = inner[0]
     name = etree.QName(root)
     reader = XmlReader(name.namespace or "", display, namespaces={**_NS, "d": name.namespace or ""})
     kind = ROOTS.get(name.namespace or "")
@@ -248,7 +287,7 @@ def _party(
     vat_ids = [
         reader.text(scheme, "cbc:CompanyID")
         for scheme in reader.all(party, "cac:PartyTaxScheme")
-        if reader.text(scheme, "cac:TaxScheme/cbc:ID") == "VAT"
+        if (reader.text(scheme, "cac:TaxScheme/cbc:ID") or "").upper() == "VAT"
     ]
     return Party(
         name=name,
@@ -279,7 +318,10 @@ def _vat(
             chosen = total
             break
     if chosen is None:
-        reader.missing(root, "cac:TaxTotal", "BT-110 total VAT amount in the invoice currency")
+        if totals:
+            reader.missing(totals[0], "cbc:TaxAmount", "BT-110 total VAT amount")
+        else:
+            reader.missing(root, "cac:TaxTotal", "BT-110 total VAT amount in the invoice currency")
         return None, []
     tax_amount = reader.amount(chosen, "cbc:TaxAmount", "BT-110 total VAT amount")
     breakdown = []

@@ -29,9 +29,11 @@ _PARSER_OPTIONS = dict(
     remove_comments=True,
     remove_pis=True,
 )
-_AMOUNT = re.compile(r"^[+-]?\d{1,18}(\.\d+)?$")
+# ASCII digits only; at most 16 before the point: money is decimal(18,2) in the warehouse
+_AMOUNT = re.compile(r"^[+-]?[0-9]{1,16}(\.[0-9]+)?$")
+_NUMBER = re.compile(r"^[+-]?([0-9]+)(\.[0-9]+)?$")
 _CENT = Decimal("0.01")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(Z|[+-]\d{2}:\d{2})?$")  # xs:date, zone allowed
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})?$")  # xs:date
 
 
 class XmlInputError(InvalidInputError):
@@ -51,7 +53,9 @@ def parse(path: Path, display: str) -> etree._ElementTree:
     """The document, or an XmlInputError saying where the XML itself is broken."""
     parser = etree.XMLParser(**_PARSER_OPTIONS)
     try:
-        return etree.parse(str(path), parser)
+        # from bytes, so that bytes wrong for the declared encoding are a syntax error with a
+        # line, not an OSError without one
+        return etree.ElementTree(etree.fromstring(path.read_bytes(), parser))
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if exc.lineno and exc.lineno > 0 else None
         message = (exc.msg or str(exc)).strip()
@@ -159,7 +163,8 @@ class XmlReader:
             self.report(
                 "bad-amount",
                 element,
-                f"{element_path(element)} is '{raw[:40]}'; expected an amount such as 1234.50",
+                f"{element_path(element)} is '{raw[:40]}'; expected an amount such as 1234.50 "
+                "(at most 16 digits before the point)",
             )
             return None
         try:
@@ -173,7 +178,7 @@ class XmlReader:
                 f"{element_path(element)} is {raw}: more than two decimals (öre) for money",
             )
             return None
-        return value.quantize(_CENT)
+        return abs(value.quantize(_CENT)) if value == 0 else value.quantize(_CENT)
 
     def quantity(
         self, under: etree._Element, path: str, what: str, *, places: int = 4
@@ -184,13 +189,17 @@ class XmlReader:
             self.missing(under, path, what)
             return None
         raw = element.text.strip()
+        match = _NUMBER.match(raw)
         try:
-            value = Decimal(raw)
-        except InvalidOperation:
+            value = Decimal(raw) if match else None
+        except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
             value = None
-        if value is None or not value.is_finite() or not _AMOUNT.match(raw):
+        if value is None or len(match.group(1).lstrip("0")) > 18 - places:
             self.report(
-                "bad-number", element, f"{element_path(element)} is '{raw[:40]}'; expected a number"
+                "bad-number",
+                element,
+                f"{element_path(element)} is '{raw[:40]}'; expected a number with at most "
+                f"{18 - places} digits before the point",
             )
             return None
         if -value.as_tuple().exponent > places and value != round(value, places):

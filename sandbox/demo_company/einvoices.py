@@ -43,8 +43,8 @@ def _cac(parent: etree._Element, tag: str) -> etree._Element:
     return etree.SubElement(parent, f"{{{CAC}}}{tag}")
 
 
-def _money(parent: etree._Element, tag: str, amount: Decimal) -> None:
-    _cbc(parent, tag, f"{amount:.2f}", currencyID="SEK")
+def _money(parent: etree._Element, tag: str, amount: Decimal, currency: str) -> None:
+    _cbc(parent, tag, f"{amount:.2f}", currencyID=currency)
 
 
 def _vat_scheme(parent: etree._Element) -> None:
@@ -66,7 +66,7 @@ def _party(holder: etree._Element, name: str, orgnr: str, address: dict) -> None
     _vat_scheme(tax)
     legal = _cac(party, "PartyLegalEntity")
     _cbc(legal, "RegistrationName", name)
-    _cbc(legal, "CompanyID", orgnr)
+    _cbc(legal, "CompanyID", digits)  # Peppol's Swedish rules want the ten digits
 
 
 def _category(parent: etree._Element, tag: str, rate: int) -> None:
@@ -80,6 +80,7 @@ def invoice_xml(
     invoice: dict, supplier: dict, articles: dict[str, dict], company: tuple[str, str]
 ) -> bytes:
     root = etree.Element(f"{{{INVOICE}}}Invoice", nsmap={None: INVOICE, "cac": CAC, "cbc": CBC})
+    currency = invoice["currency"]
     _cbc(root, "CustomizationID", CUSTOMIZATION)
     _cbc(root, "ProfileID", PROFILE)
     _cbc(root, "ID", invoice["supplier_invoice_number"])
@@ -104,17 +105,17 @@ def invoice_xml(
         per_rate[line["vat_rate"]][0] += Decimal(line["net_amount"])
         per_rate[line["vat_rate"]][1] += Decimal(line["vat_amount"])
     tax_total = _cac(root, "TaxTotal")
-    _money(tax_total, "TaxAmount", Decimal(invoice["vat_amount"]))
+    _money(tax_total, "TaxAmount", Decimal(invoice["vat_amount"]), currency)
     for rate, (taxable, tax) in sorted(per_rate.items(), reverse=True):
         subtotal = _cac(tax_total, "TaxSubtotal")
-        _money(subtotal, "TaxableAmount", taxable)
-        _money(subtotal, "TaxAmount", tax)
+        _money(subtotal, "TaxableAmount", taxable, currency)
+        _money(subtotal, "TaxAmount", tax, currency)
         _category(subtotal, "TaxCategory", rate)
     totals = _cac(root, "LegalMonetaryTotal")
-    _money(totals, "LineExtensionAmount", Decimal(invoice["net_amount"]))
-    _money(totals, "TaxExclusiveAmount", Decimal(invoice["net_amount"]))
-    _money(totals, "TaxInclusiveAmount", Decimal(invoice["total_amount"]))
-    _money(totals, "PayableAmount", Decimal(invoice["total_amount"]))
+    _money(totals, "LineExtensionAmount", Decimal(invoice["net_amount"]), currency)
+    _money(totals, "TaxExclusiveAmount", Decimal(invoice["net_amount"]), currency)
+    _money(totals, "TaxInclusiveAmount", Decimal(invoice["total_amount"]), currency)
+    _money(totals, "PayableAmount", Decimal(invoice["total_amount"]), currency)
     for line in invoice["lines"]:
         article = articles[line["article_number"]]
         element = _cac(root, "InvoiceLine")
@@ -125,12 +126,12 @@ def invoice_xml(
             str(line["quantity"]),
             unitCode=_UNITS.get(article["unit"], "H87"),
         )
-        _money(element, "LineExtensionAmount", Decimal(line["net_amount"]))
+        _money(element, "LineExtensionAmount", Decimal(line["net_amount"]), currency)
         item = _cac(element, "Item")
         _cbc(item, "Name", article["name"])
         _cbc(_cac(item, "SellersItemIdentification"), "ID", article["number"])
         _category(item, "ClassifiedTaxCategory", line["vat_rate"])
-        _money(_cac(element, "Price"), "PriceAmount", Decimal(line["unit_price"]))
+        _money(_cac(element, "Price"), "PriceAmount", Decimal(line["unit_price"]), currency)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 

@@ -162,3 +162,54 @@ def test_an_e_invoice_for_another_company_is_refused(tmp_path: Path, corpus: Pat
         == []
     )
     assert len(list((home / "quarantine" / "acme").glob("*.report.json"))) == 2
+
+
+def test_a_statement_sent_again_with_fewer_entries_keeps_none_of_the_old(
+    tmp_path: Path, corpus: Path
+) -> None:
+    home = home_with(tmp_path, corpus)
+    (home / "bank" / "march.xml").write_text(statement(), encoding="utf-8")
+    assert run_cli("ingest", home=home).returncode == 0
+    # corrected: only the rent left, without transaction details; then no entries at all
+    only_rent = (
+        '<Ntry><Amt Ccy="SEK">100.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>'
+        "<BookgDt><Dt>2025-03-04</Dt></BookgDt></Ntry>"
+    )
+    (home / "bank" / "march-2.xml").write_text(
+        statement(closing="900.00", entries=only_rent).replace("M1", "M2"), encoding="utf-8"
+    )
+    assert run_cli("ingest", home=home).returncode == 0
+    march = "where statement_id = 'S-2025-03'"
+    assert rows(home, f"select amount from raw_bank.entries {march}") == [(Decimal("-100.00"),)]
+    assert rows(home, f"select count(*) from raw_bank.transactions {march}") == [(0,)]
+    (home / "bank" / "march-3.xml").write_text(
+        statement(closing="1000.00", entries="").replace("M1", "M3"), encoding="utf-8"
+    )
+    assert run_cli("ingest", home=home).returncode == 0
+    assert rows(home, f"select count(*) from raw_bank.entries {march}") == [(0,)]
+
+
+def test_a_notification_beside_the_statements_is_passed_over(tmp_path: Path, corpus: Path) -> None:
+    home = home_with(tmp_path, corpus)
+    notification = home / "bank" / "notification.xml"
+    notification.write_text(
+        statement().replace("camt.053.001.08", "camt.054.001.08"), encoding="utf-8"
+    )
+    result = run_cli("ingest", home=home)
+    assert result.returncode == 0, result.output
+    assert "skipped notification.xml" in result.output.replace("home/bank/", "")
+    assert notification.exists()  # not quarantined: it is not broken, just not ours
+
+
+def test_a_value_too_big_for_the_warehouse_is_refused_with_its_file(
+    tmp_path: Path, corpus: Path
+) -> None:
+    home = home_with(tmp_path, corpus)
+    (home / "bank" / "march.xml").write_text(
+        statement(opening="99999999999999999.99"), encoding="utf-8"
+    )
+    result = run_cli("ingest", home=home)
+    assert result.returncode == 1 and "Traceback" not in result.output
+    assert "bad-amount" in result.stderr and "march.xml" in result.stderr
+    # the good files beside it loaded
+    assert rows(home, "select count(*) from raw_bank.statements") == [(1,)]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ledgerbridge.formats.camt import read_camt053
+from ledgerbridge.formats.camt import OtherMessage, read_camt053
 from ledgerbridge.formats.xmldoc import XmlInputError
 
 NS = {2: "urn:iso:std:iso:20022:tech:xsd:camt.053.001.02",
@@ -145,9 +145,9 @@ def test_malformed_xml_names_the_line(tmp_path: Path) -> None:
 def test_other_documents_are_told_apart(tmp_path: Path, corpus: Path) -> None:
     with pytest.raises(XmlInputError, match=r"expected a camt\.053 Document"):
         read_camt053(corpus / "xml" / "peppol-bis3_base-example.xml", "invoice.xml")
-    pain = statement().replace("camt.053.001.08", "camt.052.001.08")
-    with pytest.raises(XmlInputError, match=r"camt\.053"):
-        read_camt053(write(tmp_path, pain), "s.xml")
+    report = statement().replace("camt.053.001.08", "camt.054.001.08")
+    with pytest.raises(OtherMessage, match=r"a debit/credit notification \(camt\.054\)"):
+        read_camt053(write(tmp_path, report), "s.xml")
     old = statement().replace("camt.053.001.08", "camt.053.001.01")
     with pytest.raises(XmlInputError, match=r"001\.01 is not supported"):
         read_camt053(write(tmp_path, old), "s.xml")
@@ -180,3 +180,32 @@ def test_the_same_statement_twice_in_a_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(XmlInputError) as caught:
         read_camt053(write(tmp_path, doubled), "s.xml")
     assert caught.value.diagnostics[0].code == "duplicate-statement"
+
+
+def test_an_entry_in_another_currency_than_its_account_is_an_error(tmp_path: Path) -> None:
+    text = statement().replace('<Amt Ccy="SEK">100.00</Amt>', '<Amt Ccy="EUR">100.00</Amt>')
+    with pytest.raises(XmlInputError) as caught:
+        read_camt053(write(tmp_path, text), "s.xml")
+    (diagnostic,) = caught.value.diagnostics
+    assert diagnostic.code == "entry-currency" and "entry 2" in diagnostic.message
+
+
+@pytest.mark.parametrize("amount", ["99999999999999999.99", "١٠٠.٠٠", "1e3", "１００.００"])
+def test_amounts_the_warehouse_cannot_hold_or_that_are_not_plain_digits_are_refused(
+    tmp_path: Path, amount: str
+) -> None:
+    text = statement().replace("250.50", amount, 1)
+    with pytest.raises(XmlInputError) as caught:
+        read_camt053(write(tmp_path, text), "s.xml")
+    assert caught.value.diagnostics[0].code == "bad-amount"
+
+
+def test_proprietary_status_and_a_zero_debit_read_right(tmp_path: Path) -> None:
+    entry = """<Ntry><Amt Ccy="SEK">0.00</Amt><CdtDbtInd>DBIT</CdtDbtInd>
+      <Sts><Prtry>BOOK</Prtry></Sts><BookgDt><Dt>2025-03-05</Dt></BookgDt><RvslInd>1</RvslInd>
+      <NtryDtls><TxDtls><RltdPties><Dbtr><Pty><Nm>Demo AB</Nm></Pty></Dbtr>
+        <Cdtr><Pty><Nm>Banken</Nm></Pty></Cdtr></RltdPties></TxDtls></NtryDtls></Ntry>"""
+    document = read_camt053(write(tmp_path, statement(closing="1000.00", entries=entry)), "s")
+    (only,) = document.statements[0].entries
+    assert only.status == "BOOK" and only.reversal is True
+    assert only.transactions[0].counterparty_name == "Banken"  # whom a debit paid

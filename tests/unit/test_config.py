@@ -36,6 +36,17 @@ def test_relative_folders_resolve_against_the_config_file(tmp_path: Path) -> Non
         ),
         ({"companies": {"acme": {"name": "A", "sources": {"visma": {}}}}}, "unknown source type"),
         ({"companies": {"acme": {"name": "A", "sources": {"sie": {}}}}}, "'folder' is required"),
+        (
+            {
+                "companies": {
+                    "acme": {
+                        "name": "A",
+                        "sources": {"bank": {"folder": "in"}, "einvoice": {"folder": "in"}},
+                    }
+                }
+            },
+            "sources.bank and sources.einvoice both read",
+        ),
     ],
 )
 def test_mistakes_name_the_file_and_the_key(raw: dict, message: str, tmp_path: Path) -> None:

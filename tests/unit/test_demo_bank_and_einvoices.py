@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 
+from ledgerbridge.config import orgnr_digits
 from ledgerbridge.formats.camt import read_camt053
 from ledgerbridge.formats.sie import SieReader
 from ledgerbridge.formats.ubl import read_einvoice
@@ -66,4 +67,5 @@ def test_every_supplier_invoice_arrived_as_a_valid_e_invoice(demo: DemoResult) -
     assert sorted((e.document_id, e.payable_amount, e.payment_id) for e in received) == sorted(
         (i["supplier_invoice_number"], Decimal(i["total_amount"]), i["ocr"]) for i in registered
     )
-    assert {e.buyer.legal_id for e in received} == {demo.orgnr}
+    assert {e.buyer.orgnr for e in received} == {orgnr_digits(demo.orgnr)}
+    assert {e.seller.key.split(":")[0] for e in received} == {"orgnr"}

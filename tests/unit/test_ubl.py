@@ -107,3 +107,37 @@ def test_everything_missing_is_listed_not_only_the_first(tmp_path: Path, base_ex
 def test_a_bank_statement_is_not_an_invoice(corpus: Path) -> None:
     with pytest.raises(XmlInputError, match=r"expected a UBL 2\.1 Invoice or CreditNote"):
         read_einvoice(corpus / "xml" / "camt053.001.02_minimal.xml", "camt.xml")
+
+
+def test_a_seller_is_known_by_its_organisation_number_however_written(
+    tmp_path: Path, base_example: str
+) -> None:
+    keys = set()
+    for written in ("556677-8899", "5566778899", "SE556677889901", "165566778899"):
+        text = base_example.replace("<cbc:CompanyID>GB983294</cbc:CompanyID>",
+                                    f"<cbc:CompanyID>{written}</cbc:CompanyID>")  # fmt: skip
+        keys.add(read_einvoice(write(tmp_path, text), "i.xml").seller.key)
+    assert keys == {"orgnr:5566778899"}
+
+
+def test_a_buyer_named_only_by_its_peppol_address_is_still_known(
+    tmp_path: Path, base_example: str
+) -> None:
+    text = (
+        base_example.replace('<cbc:EndpointID schemeID="0002">FR23342</cbc:EndpointID>',
+                             '<cbc:EndpointID schemeID="0007">5560000001</cbc:EndpointID>')
+        .replace('<cbc:CompanyID schemeID="0183">39937423947</cbc:CompanyID>', "")
+        .replace("<cbc:CompanyID>SE4598375937</cbc:CompanyID>", "<cbc:CompanyID>X</cbc:CompanyID>")
+    )  # fmt: skip
+    assert read_einvoice(write(tmp_path, text), "i.xml").buyer.orgnr == "5560000001"
+
+
+def test_an_invoice_in_its_access_points_envelope_reads(tmp_path: Path, base_example: str) -> None:
+    body = base_example.split("?>", 1)[1]
+    wrapped = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<StandardBusinessDocument xmlns='
+        '"http://www.unece.org/cefact/namespaces/StandardBusinessDocumentHeader">'
+        "<StandardBusinessDocumentHeader><HeaderVersion>1.0</HeaderVersion>"
+        f"</StandardBusinessDocumentHeader>{body}</StandardBusinessDocument>"
+    )
+    assert read_einvoice(write(tmp_path, wrapped), "i.xml").document_id == "Snippet1"

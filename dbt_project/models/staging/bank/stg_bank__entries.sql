@@ -18,13 +18,14 @@ details as (
         account_id,
         statement_id,
         entry_index,
-        string_agg(distinct creditor_reference, ' ' order by creditor_reference)
-            as creditor_references,
-        string_agg(distinct end_to_end_id, ' ' order by end_to_end_id) as end_to_end_ids,
-        string_agg(distinct remittance_information, ' ' order by remittance_information)
+        string_agg(creditor_reference, ' ' order by transaction_index) as creditor_references,
+        string_agg(end_to_end_id, ' ' order by transaction_index) as end_to_end_ids,
+        string_agg(remittance_information, ' ' order by transaction_index)
             as remittance_information,
-        min(counterparty_name) as counterparty_name,
-        min(counterparty_account) as counterparty_account
+        -- name and account of one and the same party: the first transaction's
+        arg_min(counterparty_name, transaction_index) as counterparty_name,
+        arg_min(counterparty_account, transaction_index) as counterparty_account,
+        count(distinct counterparty_name) as counterparty_count
     from transactions
     group by all
 ),
@@ -49,7 +50,8 @@ final as (
         coalesce(details.remittance_information, entries.additional_information)
             as remittance_information,
         details.counterparty_name,
-        details.counterparty_account
+        details.counterparty_account,
+        coalesce(details.counterparty_count, 0) as counterparty_count
     from entries
     left join details
         on details.company_id = entries.company_id
