@@ -55,6 +55,22 @@ class RawTable:
         return dlt.mark.with_hints(table, self.hints())
 
 
+def files_table(*columns: tuple[str, pa.DataType]) -> RawTable:
+    """A file source's record of each file it loaded, known by its content: who, which file,
+    ``columns`` (what was in it), and when."""
+    return RawTable(
+        "files",
+        schema(
+            ("company_id", pa.string(), False),
+            ("file_sha256", pa.string(), False),
+            ("file_name", pa.string()),
+            *columns,
+            ("loaded_at", pa.timestamp("us", tz="UTC")),
+        ),
+        primary_key=("company_id", "file_sha256"),
+    )
+
+
 def schema(*fields: tuple[str, pa.DataType] | tuple[str, pa.DataType, bool]) -> pa.Schema:
     """Fields as (name, type) or (name, type, nullable); key columns are declared not null."""
     return pa.schema([pa.field(f[0], f[1], nullable=f[2] if len(f) > 2 else True) for f in fields])

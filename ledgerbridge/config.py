@@ -90,39 +90,17 @@ class Paths:
 
 
 @dataclass(frozen=True)
-class SieSource:
-    """A folder of SIE 4E exports from the company's accounting program."""
+class FolderSource:
+    """A folder the company's files arrive in. What they are is the source's kind (its key
+    under ``sources``): ``sie`` SIE 4E exports of the books; ``erp_files`` an ERP export in
+    ledgerbridge's JSON Lines format; ``bank`` ISO 20022 camt.053 statements; ``einvoice``
+    Peppol BIS Billing 3.0 UBL e-invoices; ``mapped`` CSV, JSON or XML exports, each read
+    through a ``*.mapping.yaml`` beside it."""
 
     folder: Path
 
 
-@dataclass(frozen=True)
-class ErpFilesSource:
-    """A folder with an ERP export in ledgerbridge's JSON Lines format (manifest + *.jsonl)."""
-
-    folder: Path
-
-
-@dataclass(frozen=True)
-class BankSource:
-    """A folder of bank statements as ISO 20022 camt.053 files (the internet bank's export)."""
-
-    folder: Path
-
-
-@dataclass(frozen=True)
-class EInvoiceSource:
-    """A folder of e-invoices as Peppol BIS Billing 3.0 UBL files (Invoice, CreditNote)."""
-
-    folder: Path
-
-
-@dataclass(frozen=True)
-class MappedSource:
-    """A folder of CSV, JSON or XML exports from systems without a connector, each read
-    through a ``*.mapping.yaml`` beside it (ledgerbridge/formats/mapping.py)."""
-
-    folder: Path
+FOLDER_KINDS = ("sie", "erp_files", "bank", "einvoice", "mapped")
 
 
 @dataclass(frozen=True)
@@ -158,12 +136,12 @@ class Company:
     id: str
     name: str
     orgnr: str | None = None
-    sie: SieSource | None = None
-    erp_files: ErpFilesSource | None = None
+    sie: FolderSource | None = None
+    erp_files: FolderSource | None = None
     tryton: TrytonSource | None = None
-    bank: BankSource | None = None
-    einvoice: EInvoiceSource | None = None
-    mapped: MappedSource | None = None
+    bank: FolderSource | None = None
+    einvoice: FolderSource | None = None
+    mapped: FolderSource | None = None
 
 
 @dataclass(frozen=True)
@@ -182,7 +160,7 @@ class Settings:
         )
 
 
-SOURCE_KINDS = ("sie", "erp_files", "tryton", "bank", "einvoice", "mapped")
+SOURCE_KINDS = (*FOLDER_KINDS, "tryton")
 
 
 def orgnr_digits(orgnr: str | None) -> str:
@@ -263,26 +241,12 @@ def parse_settings(raw: dict, path: Path) -> Settings:
                 id=company_id,
                 name=name.strip(),
                 orgnr=body.get("orgnr"),
-                sie=SieSource(_folder(sources, "sie", base, where)) if "sie" in sources else None,
-                erp_files=(
-                    ErpFilesSource(_folder(sources, "erp_files", base, where))
-                    if "erp_files" in sources
-                    else None
-                ),
                 tryton=_tryton(sources["tryton"], where) if "tryton" in sources else None,
-                bank=(
-                    BankSource(_folder(sources, "bank", base, where)) if "bank" in sources else None
-                ),
-                einvoice=(
-                    EInvoiceSource(_folder(sources, "einvoice", base, where))
-                    if "einvoice" in sources
-                    else None
-                ),
-                mapped=(
-                    MappedSource(_folder(sources, "mapped", base, where))
-                    if "mapped" in sources
-                    else None
-                ),
+                **{
+                    kind: FolderSource(_folder(sources, kind, base, where))
+                    for kind in FOLDER_KINDS
+                    if kind in sources
+                },
             )
         )
     for company in companies:
@@ -294,7 +258,7 @@ def _refuse_shared_folders(company: Company, where: str) -> None:
     """Each folder source reads every file of its kind in its folder (and moves what it cannot
     read to quarantine): two sources on one folder would take each other's files."""
     seen: dict[Path, str] = {}
-    for kind in ("sie", "erp_files", "bank", "einvoice", "mapped"):
+    for kind in FOLDER_KINDS:
         source = getattr(company, kind)
         if source is None:
             continue

@@ -53,6 +53,17 @@ def run_cli(*args: str, home: Path, cwd: Path | None = None, timeout: float = 60
     return CliResult(completed.returncode, completed.stdout, completed.stderr)
 
 
+def warehouse_rows(home: Path, sql: str) -> list[tuple]:
+    """What a query on a home's warehouse returns (read-only, closed again at once)."""
+    import duckdb
+
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
 @pytest.fixture(scope="session")
 def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """`ledgerbridge demo --no-serve` once, in a fresh home, its sandbox ERP running until the

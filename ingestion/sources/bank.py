@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 
-from ingestion.arrow_tables import AMOUNT, RawTable, schema
+from ingestion.arrow_tables import AMOUNT, RawTable, files_table, schema
 from ingestion.files import FileRows
 from ledgerbridge.config import Company
 from ledgerbridge.formats.camt import read_camt053
@@ -28,21 +28,13 @@ _TS = pa.timestamp("us", tz="UTC")
 _STOCKHOLM = ZoneInfo("Europe/Stockholm")
 _STATEMENT_KEY = ("company_id", "account_id", "statement_id")
 
-FILES = RawTable(
-    "files",
-    schema(
-        ("company_id", _S, False),
-        ("file_sha256", _S, False),
-        ("file_name", _S),
-        ("format_version", _S),
-        ("message_id", _S),
-        ("message_created_at", _TS),
-        ("statements", _I),
-        ("entries", _I),
-        ("warnings", _S),
-        ("loaded_at", _TS),
-    ),
-    primary_key=("company_id", "file_sha256"),
+FILES = files_table(
+    ("format_version", _S),
+    ("message_id", _S),
+    ("message_created_at", _TS),
+    ("statements", _I),
+    ("entries", _I),
+    ("warnings", _S),
 )
 STATEMENTS = RawTable(
     "statements",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from ingestion.arrow_tables import AMOUNT, QUANTITY, RawTable, schema
+from ingestion.arrow_tables import AMOUNT, QUANTITY, RawTable, files_table, schema
 from ingestion.files import FileRows
 from ledgerbridge.config import Company, orgnr_digits
 from ledgerbridge.formats.diagnostic import ERROR, Diagnostic
@@ -46,20 +46,12 @@ def _party_columns(role: str) -> list[tuple[str, pa.DataType]]:
     ]
 
 
-FILES = RawTable(
-    "files",
-    schema(
-        ("company_id", _S, False),
-        ("file_sha256", _S, False),
-        ("file_name", _S),
-        ("seller_key", _S),
-        ("document_type", _S),
-        ("document_id", _S),
-        ("lines", _I),
-        ("warnings", _S),
-        ("loaded_at", _TS),
-    ),
-    primary_key=("company_id", "file_sha256"),
+FILES = files_table(
+    ("seller_key", _S),
+    ("document_type", _S),
+    ("document_id", _S),
+    ("lines", _I),
+    ("warnings", _S),
 )
 DOCUMENTS = RawTable(
     "documents",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from ingestion.arrow_tables import AMOUNT, QUANTITY, RawTable, schema
+from ingestion.arrow_tables import AMOUNT, QUANTITY, RawTable, files_table, schema
 from ingestion.files import FileRows
 from ledgerbridge.config import Company
 from ledgerbridge.formats.mapping import ENTITIES, Mapping, read_mapped
@@ -39,20 +39,12 @@ def _entity_table(entity: str) -> RawTable:
 
 
 ENTITY_TABLES = {entity: _entity_table(entity) for entity in ENTITIES}
-FILES = RawTable(
-    "files",
-    schema(
-        ("company_id", _S, False),
-        ("file_sha256", _S, False),
-        ("file_name", _S),
-        ("mapping", _S),
-        ("system", _S),
-        ("entity", _S),
-        ("records", _I),
-        ("warnings", _S),
-        ("loaded_at", _TS),
-    ),
-    primary_key=("company_id", "file_sha256"),
+FILES = files_table(
+    ("mapping", _S),
+    ("system", _S),
+    ("entity", _S),
+    ("records", _I),
+    ("warnings", _S),
 )
 TABLES = (FILES, *ENTITY_TABLES.values())
 

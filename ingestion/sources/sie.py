@@ -17,7 +17,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingestion.arrow_tables import AMOUNT, QUANTITY, Batcher, RawTable, schema
+from ingestion.arrow_tables import AMOUNT, QUANTITY, Batcher, RawTable, files_table, schema
 from ingestion.files import find_files
 from ledgerbridge.config import Company, orgnr_digits
 from ledgerbridge.formats.sie import DIM_COST_CENTRE, DIM_PROJECT, Diagnostic, SieError, SieReader
@@ -29,29 +29,21 @@ SIE_SUFFIXES = (".se", ".si", ".sie")
 _S, _D, _I = pa.string(), pa.date32(), pa.int64()
 _YEAR_KEY = ("company_id", "fiscal_year_start")
 
-FILES = RawTable(
-    "files",
-    schema(
-        ("company_id", _S, False),
-        ("file_sha256", _S, False),
-        ("file_name", _S),
-        ("program", _S),
-        ("program_version", _S),
-        ("sie_type", _S),
-        ("encoding", _S),
-        ("company_name", _S),
-        ("orgnr", _S),
-        ("generated_on", _D),
-        ("fiscal_year_start", _D),
-        ("fiscal_year_end", _D),
-        ("vouchers", _I),
-        ("voucher_rows", _I),
-        ("format_declared", _S),
-        ("unknown_labels", _S),
-        ("diagnostics", _S),
-        ("loaded_at", pa.timestamp("us", tz="UTC")),
-    ),
-    primary_key=("company_id", "file_sha256"),
+FILES = files_table(
+    ("program", _S),
+    ("program_version", _S),
+    ("sie_type", _S),
+    ("encoding", _S),
+    ("company_name", _S),
+    ("orgnr", _S),
+    ("generated_on", _D),
+    ("fiscal_year_start", _D),
+    ("fiscal_year_end", _D),
+    ("vouchers", _I),
+    ("voucher_rows", _I),
+    ("format_declared", _S),
+    ("unknown_labels", _S),
+    ("diagnostics", _S),
 )
 
 

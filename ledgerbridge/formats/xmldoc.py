@@ -143,6 +143,18 @@ class XmlReader:
         return [d for d in self.diagnostics if d.severity == ERROR]
 
     # -- typed values ---------------------------------------------------------------------------
+    def _raw(
+        self, under: etree._Element, path: str, what: str, required: bool
+    ) -> tuple[etree._Element, str] | None:
+        """The element at ``path`` and its stripped text; None (reported as missing when
+        ``required``) when it is absent or empty."""
+        element = self.find(under, path)
+        if element is None or not (element.text or "").strip():
+            if required:
+                self.missing(under, path, what)
+            return None
+        return element, element.text.strip()
+
     def need(self, under: etree._Element, path: str, what: str) -> str | None:
         value = self.text(under, path)
         if value is None:
@@ -153,12 +165,10 @@ class XmlReader:
         self, under: etree._Element, path: str, what: str, *, required: bool = True
     ) -> Decimal | None:
         """An amount in whole cents (the warehouse keeps money as decimal(18,2))."""
-        element = self.find(under, path)
-        if element is None or not (element.text or "").strip():
-            if required:
-                self.missing(under, path, what)
+        found = self._raw(under, path, what, required)
+        if found is None:
             return None
-        raw = element.text.strip()
+        element, raw = found
         if not _AMOUNT.match(raw):
             self.report(
                 "bad-amount",
@@ -184,11 +194,10 @@ class XmlReader:
         self, under: etree._Element, path: str, what: str, *, places: int = 4
     ) -> Decimal | None:
         """A number with at most ``places`` decimals (a quantity, a rate, a unit price)."""
-        element = self.find(under, path)
-        if element is None or not (element.text or "").strip():
-            self.missing(under, path, what)
+        found = self._raw(under, path, what, True)
+        if found is None:
             return None
-        raw = element.text.strip()
+        element, raw = found
         match = _NUMBER.match(raw)
         try:
             value = Decimal(raw) if match else None
@@ -214,12 +223,10 @@ class XmlReader:
     def day(
         self, under: etree._Element, path: str, what: str, *, required: bool = True
     ) -> date | None:
-        element = self.find(under, path)
-        if element is None or not (element.text or "").strip():
-            if required:
-                self.missing(under, path, what)
+        found = self._raw(under, path, what, required)
+        if found is None:
             return None
-        raw = element.text.strip()
+        element, raw = found
         try:
             if not _DATE.match(raw):
                 raise ValueError(raw)
@@ -233,10 +240,10 @@ class XmlReader:
             return None
 
     def moment(self, under: etree._Element, path: str, what: str) -> datetime | None:
-        element = self.find(under, path)
-        if element is None or not (element.text or "").strip():
+        found = self._raw(under, path, what, False)
+        if found is None:
             return None
-        raw = element.text.strip()
+        element, raw = found
         try:
             return datetime.fromisoformat(raw)
         except ValueError:

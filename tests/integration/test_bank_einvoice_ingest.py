@@ -7,10 +7,10 @@ import shutil
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
-
 from tests.conftest import run_cli
+from tests.conftest import warehouse_rows as rows
 from tests.unit.test_camt import statement
+from tests.unit.test_ubl import credit_note_of
 
 ORGNR = "556677-8899"
 
@@ -32,16 +32,13 @@ def home_with(tmp_path: Path, corpus: Path, orgnr: str | None = None) -> Path:
     return home
 
 
-def rows(home: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
 def test_the_corpus_files_land(tmp_path: Path, corpus: Path) -> None:
     home = home_with(tmp_path, corpus)
+    base = (corpus / "xml" / "peppol-bis3_base-example.xml").read_text(encoding="utf-8")
+    (home / "einvoices" / "credit.xml").write_text(
+        credit_note_of(base.replace("<cbc:ID>Snippet1</cbc:ID>", "<cbc:ID>CN1</cbc:ID>", 1)),
+        encoding="utf-8",
+    )
     result = run_cli("ingest", home=home)
     assert result.returncode == 0, result.output
     assert "1 statements, 1 entries" in result.output
@@ -56,16 +53,18 @@ def test_the_corpus_files_land(tmp_path: Path, corpus: Path) -> None:
         ("4654654654654654",)
     ]
     # both examples are invoice Snippet1 from the same seller: the second replaces the first
-    assert rows(home, "select count(*) from raw_einvoice.files") == [(2,)]
+    assert rows(home, "select count(*) from raw_einvoice.files") == [(3,)]
     (document,) = rows(
-        home, "select document_id, payable_amount, lines from raw_einvoice.documents"
+        home,
+        "select document_id, payable_amount, lines from raw_einvoice.documents "
+        "where document_type = 'invoice'",
     )
     assert document[0] == "Snippet1" and document[1] in (Decimal("1656.25"), Decimal("8550.00"))
-    (lines,) = rows(home, "select count(*) from raw_einvoice.lines")
+    (lines,) = rows(home, "select count(*) from raw_einvoice.lines where document_type = 'invoice'")
     assert lines == (document[2],)
 
     again = run_cli("ingest", home=home)
-    assert again.returncode == 0 and again.output.count("unchanged") == 3
+    assert again.returncode == 0 and again.output.count("unchanged") == 4
 
     # no SIE books here: dbt builds the bank and e-invoice models and leaves the ledger's out
     built = run_cli("build", home=home)
@@ -78,10 +77,18 @@ def test_the_corpus_files_land(tmp_path: Path, corpus: Path) -> None:
     ]
     ((vat, breakdown),) = rows(
         home,
-        "select d.vat_amount, (select sum(vat_amount) from staging.stg_einvoice__vat) "
-        "from staging.stg_einvoice__documents as d",
+        "select d.vat_amount, (select sum(vat_amount) from staging.stg_einvoice__vat as v "
+        "where v.document_id = d.document_id) "
+        "from staging.stg_einvoice__documents as d where document_type = 'invoice'",
     )
     assert vat == breakdown and vat in (Decimal("331.25"), Decimal("1550.00"))
+    # a credit note's amounts are negative from staging on
+    assert rows(
+        home,
+        "select payable_amount, vat_amount, (select sum(net_amount) from "
+        "staging.stg_einvoice__lines where document_id = 'CN1') "
+        "from staging.stg_einvoice__documents where document_type = 'credit_note'",
+    ) == [(Decimal("-1656.25"), Decimal("-331.25"), Decimal("-1300.00"))]
 
 
 def test_a_statement_that_does_not_add_up_is_refused_whole(tmp_path: Path, corpus: Path) -> None:

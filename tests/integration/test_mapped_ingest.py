@@ -6,12 +6,12 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from sandbox.demo_company import DemoOptions, generate
 from sandbox.demo_company.other_exports import write_price_list
 from tests.conftest import run_cli
+from tests.conftest import warehouse_rows as rows
 
 
 @pytest.fixture(scope="module")
@@ -27,14 +27,6 @@ def home_with_price_list(tmp_path: Path, erp_folder: Path) -> Path:
         encoding="utf-8",
     )
     return home
-
-
-def rows(home: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_the_price_list_lands_through_its_mapping(tmp_path: Path, erp_folder: Path) -> None:

@@ -42,9 +42,10 @@ def test_the_corpus_examples_read_whole(corpus: Path) -> None:
     assert {line.vat_percent for line in rates.lines} == {Decimal("25.0"), Decimal("15.0")}
 
 
-def test_a_credit_note_reads_as_one(tmp_path: Path, base_example: str) -> None:
-    note = (
-        base_example.replace("xsd:Invoice-2", "xsd:CreditNote-2")
+def credit_note_of(invoice: str) -> str:
+    """The same document as a UBL CreditNote."""
+    return (
+        invoice.replace("xsd:Invoice-2", "xsd:CreditNote-2")
         .replace("<Invoice ", "<CreditNote ")
         .replace("</Invoice>", "</CreditNote>")
         .replace(
@@ -54,6 +55,10 @@ def test_a_credit_note_reads_as_one(tmp_path: Path, base_example: str) -> None:
         .replace("InvoiceLine>", "CreditNoteLine>")
         .replace("InvoicedQuantity", "CreditedQuantity")
     )
+
+
+def test_a_credit_note_reads_as_one(tmp_path: Path, base_example: str) -> None:
+    note = credit_note_of(base_example)
     document = read_einvoice(write(tmp_path, note), "note.xml")
     assert document.document_type == "credit_note" and document.type_code == "381"
     assert document.payable_amount == Decimal("1656.25") and len(document.lines) == 2

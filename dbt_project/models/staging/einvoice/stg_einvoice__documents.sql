@@ -29,12 +29,9 @@ final as (
         accounting_cost,
         payment_id as payment_reference,
         payee_account,
-        {{ money("tax_exclusive_amount * case when document_type = 'credit_note' then -1 else 1 end") }}
-            as net_amount,
-        {{ money("tax_amount * case when document_type = 'credit_note' then -1 else 1 end") }}
-            as vat_amount,
-        {{ money("payable_amount * case when document_type = 'credit_note' then -1 else 1 end") }}
-            as payable_amount,
+        {{ signed_by_document('tax_exclusive_amount') }} as net_amount,
+        {{ signed_by_document('tax_amount') }} as vat_amount,
+        {{ signed_by_document('payable_amount') }} as payable_amount,
         lines as line_count,
         file_sha256
     from documents

@@ -19,8 +19,7 @@ final as (
         quantity,
         unit_code,
         price,
-        {{ money("amount * case when document_type = 'credit_note' then -1 else 1 end") }}
-            as net_amount,
+        {{ signed_by_document('amount') }} as net_amount,
         vat_category,
         vat_percent,
         accounting_cost,

@@ -15,9 +15,8 @@ final as (
         subtotal_index,
         vat_category,
         vat_percent,
-        {{ money("taxable_amount * case when document_type = 'credit_note' then -1 else 1 end") }}
-            as taxable_amount,
-        {{ money("tax_amount * case when document_type = 'credit_note' then -1 else 1 end") }}
+        {{ signed_by_document('taxable_amount') }} as taxable_amount,
+        {{ signed_by_document('tax_amount') }}
             as vat_amount
     from vat
 )
