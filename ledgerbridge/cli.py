@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
-import subprocess
 import sys
 from collections.abc import Iterable, Iterator
 from enum import StrEnum
@@ -249,8 +248,11 @@ def _serve(paths: Paths, port: int, address: str) -> None:
         "--client.toolbarMode",
         "minimal",
     ]
-    with contextlib.suppress(KeyboardInterrupt):
-        subprocess.call(command, env=env)
+    # streamlit takes this process's place: a SIGTERM to the pid `serve` started as (a
+    # service manager's, a test's) reaches the server itself, and no orphan is left behind
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, command, env)
 
 
 def _check_port_free(address: str, port: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -48,10 +49,17 @@ def chromium() -> Path:
     pytest.skip(message)
 
 
-@pytest.fixture(scope="module")
-def served(demo_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    home = tmp_path_factory.mktemp("served") / "home"
-    shutil.copytree(demo_home, home)
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.read().strip() == b"ok"
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def serving(home: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`ledgerbridge serve` on a free port, until it answers; stopped afterwards."""
     port = free_port()
     server = subprocess.Popen(
         [str(LEDGERBRIDGE), "serve", "--port", str(port)],
@@ -63,24 +71,39 @@ def served(demo_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     url = f"http://localhost:{port}"
     try:
         deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
+        while not _healthy(url):
             if server.poll() is not None or time.monotonic() > deadline:
                 output = server.stdout.read() if server.stdout else ""
                 pytest.fail(f"`ledgerbridge serve` did not come up on {url}:\n{output}")
             time.sleep(0.3)
-        yield url
+        yield url, server
     finally:
         server.terminate()
         try:
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+@pytest.fixture(scope="module")
+def served(demo_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    home = tmp_path_factory.mktemp("served") / "home"
+    shutil.copytree(demo_home, home)
+    with serving(home) as (url, _):
+        yield url
+
+
+def test_stopping_serve_stops_the_dashboards(demo_home: Path, tmp_path: Path) -> None:
+    """A SIGTERM to `ledgerbridge serve` (a service manager's) leaves no server behind."""
+    home = tmp_path / "home"
+    shutil.copytree(demo_home, home)
+    with serving(home) as (url, server):
+        server.terminate()
+        assert server.wait(timeout=15) is not None
+        deadline = time.monotonic() + 10
+        while _healthy(url) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _healthy(url)
 
 
 def test_served_income_statement_shows_its_chart(chromium: Path, served: str) -> None:
