@@ -165,13 +165,6 @@ class FortnoxSandbox:
         try:
             endpoint, values = adapter.match()
         except MethodNotAllowed:
-            if request.path.startswith("/3/vouchers/"):
-                return _error(
-                    405,
-                    VOUCHERS_IMMUTABLE,
-                    "Verifikationer kan inte ändras eller tas bort. Bokför en "
-                    "rättelseverifikation i stället.",
-                )
             return _error(405, INVALID, "Metoden stöds inte för den här resursen.")
         except NotFound:
             return _error(404, NOT_FOUND, "Resursen finns inte.")
@@ -191,7 +184,7 @@ class FortnoxSandbox:
         if self.faults.error_rate and self._random.random() < self.faults.error_rate:
             return _error(500, 2000000, "Internt fel.")
         try:
-            if endpoint == "voucher" and request.method != "GET":
+            if endpoint == "voucher" and request.method != "GET":  # routed, to say why
                 return _error(405, VOUCHERS_IMMUTABLE,
                               "Verifikationer kan inte ändras eller tas bort. Bokför en "
                               "rättelseverifikation i stället.")  # fmt: skip
