@@ -110,6 +110,7 @@ RAW_DATASETS = {
     "raw_bank": "bank",
     "raw_einvoice": "einvoice",
     "raw_mapped": "mapped",
+    "raw_fortnox": "fortnox",
 }
 
 
