@@ -1,10 +1,10 @@
-{{ config(enabled=ledgerbridge_source('sie')) }}
+{{ config(enabled=ledgerbridge_source('sie') or ledgerbridge_source('fortnox')) }}
 -- One row per company, fiscal year and month of that year. Fiscal years may be broken
 -- (July–June) or, in a company's first year, longer than twelve months (up to 18).
 with
 
 fiscal_years as (
-    select * from {{ ref('stg_sie__fiscal_years') }}
+    select * from {{ ref('int_ledger__fiscal_years') }}
 ),
 
 digits as (

@@ -1,18 +1,18 @@
-{{ config(enabled=ledgerbridge_source('sie')) }}
+{{ config(enabled=ledgerbridge_source('sie') or ledgerbridge_source('fortnox')) }}
 -- One row per company and account: every account the books name or post to, placed in the
 -- report structure by its BAS number.
 with
 
 chart as (
-    select * from {{ ref('stg_sie__accounts') }}
+    select * from {{ ref('int_ledger__accounts') }}
 ),
 
 voucher_rows as (
-    select * from {{ ref('stg_sie__voucher_rows') }}
+    select * from {{ ref('int_ledger__voucher_rows') }}
 ),
 
 balances as (
-    select * from {{ ref('stg_sie__balances') }}
+    select * from {{ ref('int_ledger__balances') }}
 ),
 
 ranges as (

@@ -1,14 +1,15 @@
-{{ config(enabled=ledgerbridge_source('sie')) }}
--- One row per booked voucher row (#TRANS): the general ledger, in every dimension.
+{{ config(enabled=ledgerbridge_source('sie') or ledgerbridge_source('fortnox')) }}
+-- One row per booked voucher row: the general ledger, in every dimension, from each company's
+-- system of record (SIE files or Fortnox; see int_ledger__companies).
 with
 
 voucher_rows as (
-    select * from {{ ref('stg_sie__voucher_rows') }}
-    where row_kind = 'TRANS'
+    -- booked rows only (SIE #TRANS, Fortnox rows not removed)
+    select * from {{ ref('int_ledger__voucher_rows') }}
 ),
 
 vouchers as (
-    select * from {{ ref('stg_sie__vouchers') }}
+    select * from {{ ref('int_ledger__vouchers') }}
 ),
 
 periods as (
@@ -41,7 +42,7 @@ final as (
         -- descriptions and lineage
         vouchers.voucher_text,
         voucher_rows.row_text,
-        'sie' as source_system,
+        voucher_rows.source_system,
         vouchers.source_file_sha256
     from voucher_rows
     inner join vouchers

@@ -1,4 +1,4 @@
-{{ config(enabled=ledgerbridge_source('sie')) }}
+{{ config(enabled=ledgerbridge_source('sie') or ledgerbridge_source('fortnox')) }}
 -- One row per company, period, account, cost centre and project (resultaträkning by month).
 -- amount is debit positive as booked; report_amount is signed for reading: revenue positive,
 -- costs negative, so that summing report_amount gives the result.

@@ -1,4 +1,4 @@
-{{ config(enabled=ledgerbridge_source('sie')) }}
+{{ config(enabled=ledgerbridge_source('sie') or ledgerbridge_source('fortnox')) }}
 -- One row per company, fiscal year, period and account (råbalans): opening balance, debits,
 -- credits and closing balance as of the period end, debit positive. Every account with an
 -- opening balance or a booking in the fiscal year appears in every period of that year.
@@ -13,7 +13,7 @@ entries as (
 ),
 
 balances as (
-    select * from {{ ref('stg_sie__balances') }}
+    select * from {{ ref('int_ledger__balances') }}
 ),
 
 accounts as (

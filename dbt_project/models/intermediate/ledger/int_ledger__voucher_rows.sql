@@ -1,0 +1,89 @@
+{%- set sie = ledgerbridge_source('sie') -%}
+{%- set fortnox = ledgerbridge_source('fortnox') -%}
+{{ config(enabled=sie or fortnox) }}
+-- One row per booked voucher row of the company's system of record (int_ledger__companies),
+-- debit positive. Rows that are not booked stay out: SIE's struck (#BTRANS) and added-later
+-- (#RTRANS, which the file repeats as a #TRANS) rows, and the rows Fortnox marks removed.
+with
+
+companies as (
+    select * from {{ ref('int_ledger__companies') }}
+),
+
+{% if fortnox -%}
+fortnox_rows as (
+    select
+        voucher_id,
+        company_id,
+        fiscal_year_start,
+        voucher_series,
+        voucher_number,
+        row_number,
+        -- a Fortnox row has no date of its own: it is booked on its voucher's date
+        cast(null as date) as transaction_date,
+        account_number,
+        cost_centre_code,
+        project_code,
+        amount,
+        row_text,
+        'fortnox' as source_system
+    from {{ ref('stg_fortnox__voucher_rows') }}
+    where not is_removed
+),
+{%- endif %}
+
+{% if sie -%}
+sie_rows as (
+    select
+        voucher_id,
+        company_id,
+        fiscal_year_start,
+        voucher_series,
+        voucher_number,
+        row_number,
+        transaction_date,
+        account_number,
+        cost_centre_code,
+        project_code,
+        amount,
+        row_text,
+        'sie' as source_system
+    from {{ ref('stg_sie__voucher_rows') }}
+    where row_kind = 'TRANS'
+),
+{%- endif %}
+
+unioned as (
+    {% if fortnox %}select * from fortnox_rows{% endif %}
+    {% if fortnox and sie %}union all{% endif %}
+    {% if sie %}select * from sie_rows{% endif %}
+),
+
+final as (
+    select
+        -- keys
+        unioned.voucher_id,
+        unioned.company_id,
+        unioned.fiscal_year_start,
+        unioned.voucher_series,
+        unioned.voucher_number,
+        unioned.row_number,
+        -- dates
+        unioned.transaction_date,
+        -- dimensions
+        unioned.account_number,
+        unioned.cost_centre_code,
+        unioned.project_code,
+        -- amounts (debit positive)
+        {{ money('unioned.amount') }} as amount,
+        -- descriptions and lineage
+        unioned.row_text,
+        unioned.source_system
+    from unioned
+    -- a company's rows from the other system are left out
+    inner join companies
+        on companies.company_id = unioned.company_id
+        and companies.source_system = unioned.source_system
+)
+
+select * from final

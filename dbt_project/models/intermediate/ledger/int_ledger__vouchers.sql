@@ -1,0 +1,73 @@
+{%- set sie = ledgerbridge_source('sie') -%}
+{%- set fortnox = ledgerbridge_source('fortnox') -%}
+{{ config(enabled=sie or fortnox) }}
+-- One row per voucher (verifikation) of the company's system of record
+-- (int_ledger__companies). voucher_id is company | fiscal year start | series | number in
+-- both systems, so one voucher has one key whichever system it was read from.
+with
+
+companies as (
+    select * from {{ ref('int_ledger__companies') }}
+),
+
+{% if fortnox -%}
+fortnox_vouchers as (
+    select
+        voucher_id,
+        company_id,
+        fiscal_year_start,
+        voucher_series,
+        voucher_number,
+        voucher_date,
+        voucher_text,
+        'fortnox' as source_system,
+        -- read over the API, not from a file
+        cast(null as {{ dbt.type_string() }}) as source_file_sha256
+    from {{ ref('stg_fortnox__vouchers') }}
+),
+{%- endif %}
+
+{% if sie -%}
+sie_vouchers as (
+    select
+        voucher_id,
+        company_id,
+        fiscal_year_start,
+        voucher_series,
+        voucher_number,
+        voucher_date,
+        voucher_text,
+        'sie' as source_system,
+        source_file_sha256
+    from {{ ref('stg_sie__vouchers') }}
+),
+{%- endif %}
+
+unioned as (
+    {% if fortnox %}select * from fortnox_vouchers{% endif %}
+    {% if fortnox and sie %}union all{% endif %}
+    {% if sie %}select * from sie_vouchers{% endif %}
+),
+
+final as (
+    select
+        -- keys
+        unioned.voucher_id,
+        unioned.company_id,
+        unioned.fiscal_year_start,
+        unioned.voucher_series,
+        unioned.voucher_number,
+        -- dates
+        unioned.voucher_date,
+        -- descriptions and lineage
+        unioned.voucher_text,
+        unioned.source_system,
+        unioned.source_file_sha256
+    from unioned
+    -- a company's rows from the other system are left out
+    inner join companies
+        on companies.company_id = unioned.company_id
+        and companies.source_system = unioned.source_system
+)
+
+select * from final
