@@ -21,7 +21,9 @@ import ingestion  # noqa: F401  # sets dlt's offline defaults before dlt is impo
 from ingestion.arrow_tables import RawTable
 from ingestion.files import FileRows, file_sha256, find_files
 from ingestion.quarantine import full_diagnostics, quarantine
-from ingestion.sources import bank, einvoice, erp_files, mapped, sie, tryton
+from ingestion.sources import bank, einvoice, erp_files, fortnox, mapped, sie, tryton
+from ledgerbridge.clients.fortnox import FortnoxClient
+from ledgerbridge.clients.fortnox_tokens import TokenStore
 from ledgerbridge.clients.tryton import TrytonClient
 from ledgerbridge.config import Company, Paths, Settings
 from ledgerbridge.errors import (
@@ -41,13 +43,15 @@ from sandbox.tryton.server import SandboxInfo, sandbox_file
 @dataclass
 class LoadOutcome:
     company_id: str
-    source: str  # "sie" | "erp_files" | "tryton"
+    source: str  # "sie" | "erp_files" | "tryton" | "fortnox" | a file kind
     item: str  # the file or folder, as the user named it
     status: str  # "loaded" | "unchanged" | "skipped" | "failed"
     rows: dict[str, int] = field(default_factory=dict)
     error: LedgerbridgeError | None = None
     #: Records read over the wire, where that differs from what landed (Tryton's overlap).
     read: int | None = None
+    #: An API source's requests, 429s and retries (FortnoxClient.stats).
+    client: object | None = None
 
 
 @dataclass
@@ -119,6 +123,8 @@ def ingest(
                 report.outcomes.append(
                     _ingest_tryton(paths, company, say, check_deletions=check_deletions)
                 )
+            if company.fortnox is not None:
+                report.outcomes.append(_ingest_fortnox(paths, company, say))
             for kind in FILE_KINDS:
                 source = getattr(company, kind.name)
                 if source is not None:
@@ -734,3 +740,108 @@ def _ingest_tryton(
     first = all(s.written is None and s.created is None for s in states.values())
     status = "loaded" if rows or first else "unchanged"
     return LoadOutcome(company.id, "tryton", where, status, rows=rows, read=counts.read)
+
+
+def fortnox_client(paths: Paths, company: Company) -> FortnoxClient:
+    """A client for the company's Fortnox (its tokens in state.sqlite). The sandbox's OAuth
+    client is in sandbox/fortnox.json; a sandbox company not yet authorized is authorized
+    on the spot (the sandbox consents at once)."""
+    from sandbox.fortnox.running import FortnoxSandboxInfo, authorize_sandbox, fortnox_file
+
+    source = company.fortnox
+    assert source is not None
+    tokens = TokenStore(paths, company.id)
+    if source.sandbox:
+        info = FortnoxSandboxInfo.read(fortnox_file(paths))
+        if info is None:
+            raise InputNotFoundError(
+                f"company '{company.id}' reads the Fortnox sandbox, which is not running",
+                hint="start it with `ledgerbridge sandbox up`",
+            )
+        client = FortnoxClient(
+            tokens, info.client_id, info.client_secret, api_url=info.url,
+            auth_url=f"{info.url}/oauth-v1",
+        )  # fmt: skip
+        if tokens.load() is None:
+            authorize_sandbox(client, info.redirect_uri)
+        return client
+    assert source.client_id and source.redirect_uri
+    return FortnoxClient(
+        tokens, source.client_id, source.client_secret(), api_url=source.api_url,
+        auth_url=source.auth_url,
+    )  # fmt: skip
+
+
+def _fortnox_state(paths: Paths, company_id: str) -> fortnox.SyncState:
+    marks = {
+        resource: mark
+        for resource, mark in _loaded(
+            paths,
+            "select resource, lastmodified_from from raw_fortnox.sync_state "
+            "where company_id = ? and lastmodified_from is not null",
+            [company_id],
+        )
+    }
+    cache: dict[str, dict[tuple, str]] = {}
+
+    def held_raw(resource: fortnox.Resource, keys: list[tuple]) -> dict[tuple, str]:
+        if resource.name not in cache:  # one read per resource and run
+            columns = ", ".join(resource.key_columns)
+            cache[resource.name] = {
+                tuple(row[:-1]): row[-1]
+                for row in _loaded(
+                    paths,
+                    f"select {columns}, raw from raw_fortnox.{resource.name} where company_id = ?",
+                    [company_id],
+                )
+            }
+        held = cache[resource.name]
+        return {key: held[key] for key in keys if key in held}
+
+    def held_vouchers(year_id: int) -> set[tuple[str, int]]:
+        return {
+            (series, number)
+            for series, number in _loaded(
+                paths,
+                "select voucher_series, voucher_number from raw_fortnox.vouchers "
+                "where company_id = ? and year_id = ?",
+                [company_id, year_id],
+            )
+        }
+
+    return fortnox.SyncState(marks, held_raw, held_vouchers)
+
+
+def _ingest_fortnox(paths: Paths, company: Company, say: Progress) -> LoadOutcome:
+    source = company.fortnox
+    assert source is not None
+    try:
+        client = fortnox_client(paths, company)
+    except LedgerbridgeError as exc:
+        return LoadOutcome(company.id, "fortnox", "Fortnox", "failed", error=exc)
+    where = f"Fortnox at {client.api_url}"
+    state = _fortnox_state(paths, company.id)
+    counts = fortnox.SyncCounts({}, {})
+    say(f"{company.id}: reading {where}")
+    try:
+        _run(
+            paths,
+            fortnox.DATASET,
+            "fortnox",
+            lambda: fortnox.fortnox_rows(
+                client,
+                company.id,
+                state,
+                counts,
+                overlap=timedelta(seconds=source.overlap_seconds),
+                say=lambda m: say(f"{company.id}: {m}"),
+            ),
+        )
+    except LedgerbridgeError as exc:
+        return LoadOutcome(company.id, "fortnox", where, "failed", error=exc)
+    rows = {f"{name} changed": n for name, n in counts.fetched.items() if n}
+    status = "loaded" if rows or not state.lastmodified_from else "unchanged"
+    return LoadOutcome(
+        company.id, "fortnox", where, status, rows=rows, read=sum(counts.read.values()),
+        client=client.stats,
+    )  # fmt: skip

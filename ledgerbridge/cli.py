@@ -44,6 +44,8 @@ app = typer.Typer(
 )
 sandbox_app = typer.Typer(help="The practice world: the demo company's data.", no_args_is_help=True)
 app.add_typer(sandbox_app, name="sandbox")
+fortnox_app = typer.Typer(help="Fortnox: connect a company's books.", no_args_is_help=True)
+app.add_typer(fortnox_app, name="fortnox")
 sie_app = typer.Typer(help="SIE 4 files: check them, and look inside them.", no_args_is_help=True)
 app.add_typer(sie_app, name="sie")
 
@@ -120,12 +122,33 @@ def _ingest(
             rows = f"{sum(outcome.rows.values()):,} records in {len(outcome.rows)} entities"
         else:
             rows = ", ".join(f"{v:,} {k}" for k, v in outcome.rows.items() if v)
-        console.print(f"  loaded    {outcome.item}  [dim]{rows}[/]", highlight=False)
+        console.print(
+            f"  loaded    {outcome.item}  [dim]{rows}{_api_calls(outcome)}[/]", highlight=False
+        )
     for outcome in _grouped(o for o in report.outcomes if o.status == "unchanged"):
-        why = "no changes since the last read" if outcome.source == "tryton" else "already loaded"
-        console.print(f"  unchanged {outcome.item}  [dim]({why})[/]", highlight=False)
+        why = (
+            "no changes since the last read"
+            if outcome.source in ("tryton", "fortnox")
+            else "already loaded"
+        )
+        console.print(
+            f"  unchanged {outcome.item}  [dim]({why}{_api_calls(outcome)})[/]", highlight=False
+        )
     for note in report.notes:
         console.print(f"  [yellow]note[/]      {escape(note)}", highlight=False)
+
+
+def _api_calls(outcome: LoadOutcome) -> str:
+    """An API source's requests and the rate limit met, as the user may want to know."""
+    stats = outcome.client
+    if stats is None:
+        return ""
+    text = f"; {stats.requests:,} requests"
+    if stats.rate_limited:
+        text += f", {stats.rate_limited} answered 429 and sent again"
+    if stats.refreshed:
+        text += f", token refreshed {stats.refreshed}×"
+    return text
 
 
 def _grouped(outcomes: Iterable[LoadOutcome], most: int = 3) -> list[LoadOutcome]:
@@ -374,6 +397,10 @@ def status() -> None:
         console.print(f"[yellow]Being written by {report.lock_holder}[/]", highlight=False)
     if report.sandbox_erp:
         console.print(f"[bold]Sandbox ERP[/] running at {report.sandbox_erp}", highlight=False)
+    if report.sandbox_fortnox:
+        console.print(
+            f"[bold]Fortnox sandbox[/] running at {report.sandbox_fortnox}", highlight=False
+        )
     runs = Table("step", "status", "started (UTC)", "finished", "summary", title="Last runs")
     for run in report.runs:
         runs.add_row(run.step, run.status, run.started_at, run.finished_at or "", run.brief)
@@ -503,6 +530,76 @@ def sandbox_down() -> None:
         console.print("No sandbox ERP was running.")
     else:
         console.print(f"Stopped the Tryton sandbox at {stopped.url} (pid {stopped.pid}).")
+
+
+@fortnox_app.command("authorize")
+def fortnox_authorize(
+    company: Annotated[str, typer.Option(help="The company's id in ledgerbridge.toml.")],
+    code: Annotated[
+        str | None,
+        typer.Option(
+            help="The address Fortnox redirected to after approval, or just its code "
+            "(asked for when not given)."
+        ),
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """The one-time step that connects a company's Fortnox: an administrator of the company
+    approves ledgerbridge in Fortnox, and the tokens are kept in state.sqlite (refreshed from
+    then on by themselves)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from ingestion.pipeline import fortnox_client
+    from ledgerbridge.clients.fortnox_tokens import TokenStore
+
+    paths = _paths()
+    settings = load_settings(paths, config)
+    target = settings.company(company)
+    source = target.fortnox
+    if source is None:
+        raise ConfigError(
+            f"{settings.source_file}: company '{company}' has no [companies.{company}.sources."
+            "fortnox]",
+            hint="add it with client_id, client_secret_env and redirect_uri (see the README)",
+        )
+    if source.sandbox:
+        TokenStore(paths, company).forget()
+        fortnox_client(paths, target)  # the sandbox consents by itself
+        console.print(f"Company '{company}' is connected to the Fortnox sandbox.")
+        return
+    client = fortnox_client(paths, target)
+    assert source.redirect_uri is not None
+    url, state = client.authorization_url(source.redirect_uri)
+    prompted = code is None
+    if code is None:
+        console.print(
+            "1. Open this address as an administrator of the company in Fortnox, and approve "
+            "ledgerbridge:\n",
+            highlight=False,
+        )
+        console.print(f"   {url}\n", highlight=False, soft_wrap=True)
+        console.print(
+            f"2. Fortnox then sends the browser to {source.redirect_uri}?code=…; copy that "
+            "whole address (or just the code).",
+            highlight=False,
+        )
+        code = typer.prompt("Address or code")
+    given = code.strip()
+    if "code=" in given:
+        query = parse_qs(urlsplit(given).query)
+        # an address pasted now must come from the approval just asked for (CSRF)
+        if prompted and query.get("state") and query["state"] != [state]:
+            raise ConfigError("the address is from another authorization (its state differs)")
+        given = (query.get("code") or [""])[0]
+    if not given:
+        raise ConfigError("no authorization code given")
+    tokens = client.exchange_code(given, source.redirect_uri)
+    console.print(
+        f"Company '{company}' is connected to Fortnox (scopes: {tokens.scope or 'as granted'}). "
+        f"The tokens are kept in {paths.state} and refreshed automatically; if they are ever "
+        "refused (unused for 45 days), run this command again.",
+        highlight=False,
+    )
 
 
 @sie_app.command("validate")

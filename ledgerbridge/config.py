@@ -132,6 +132,35 @@ class TrytonSource:
 
 
 @dataclass(frozen=True)
+class FortnoxSource:
+    """A Fortnox company over the API v3. ``sandbox`` means the Fortnox sandbox of this home
+    (`ledgerbridge sandbox up`), whose address and OAuth client are in
+    sandbox/fortnox.json. For a real company: the integration's ``client_id``, the client
+    secret in the environment variable ``client_secret_env``, and the ``redirect_uri``
+    registered with the integration (the one-time authorization step returns there)."""
+
+    sandbox: bool = False
+    client_id: str | None = None
+    client_secret_env: str | None = None
+    redirect_uri: str | None = None
+    api_url: str = "https://api.fortnox.se"
+    auth_url: str = "https://apps.fortnox.se/oauth-v1"
+    #: Each run reads again what changed this long before the previous run began (Fortnox's
+    #: ``lastmodified`` has minute resolution, and the two clocks differ).
+    overlap_seconds: float = 600.0
+
+    def client_secret(self) -> str:
+        value = os.environ.get(self.client_secret_env or "")
+        if not value:
+            raise ConfigError(
+                f"the Fortnox client secret is read from the environment variable "
+                f"{self.client_secret_env}, which is not set",
+                hint=f"export {self.client_secret_env}=... before running ledgerbridge",
+            )
+        return value
+
+
+@dataclass(frozen=True)
 class Company:
     id: str
     name: str
@@ -139,6 +168,7 @@ class Company:
     sie: FolderSource | None = None
     erp_files: FolderSource | None = None
     tryton: TrytonSource | None = None
+    fortnox: FortnoxSource | None = None
     bank: FolderSource | None = None
     einvoice: FolderSource | None = None
     mapped: FolderSource | None = None
@@ -160,7 +190,7 @@ class Settings:
         )
 
 
-SOURCE_KINDS = (*FOLDER_KINDS, "tryton")
+SOURCE_KINDS = (*FOLDER_KINDS, "tryton", "fortnox")
 
 
 def orgnr_digits(orgnr: str | None) -> str:
@@ -242,6 +272,7 @@ def parse_settings(raw: dict, path: Path) -> Settings:
                 name=name.strip(),
                 orgnr=body.get("orgnr"),
                 tryton=_tryton(sources["tryton"], where) if "tryton" in sources else None,
+                fortnox=_fortnox(sources["fortnox"], where) if "fortnox" in sources else None,
                 **{
                     kind: FolderSource(_folder(sources, kind, base, where))
                     for kind in FOLDER_KINDS
@@ -309,5 +340,53 @@ def _tryton(body: object, where: str) -> TrytonSource:
         database=body["database"],
         user=body["user"],
         password_env=body["password_env"],
+        **timing,
+    )
+
+
+def _fortnox(body: object, where: str) -> FortnoxSource:
+    where = f"{where}.sources.fortnox"
+    if not isinstance(body, dict):
+        raise ConfigError(f"{where}: expected a table")
+    known = {"sandbox", "client_id", "client_secret_env", "redirect_uri", "api_url",
+             "auth_url", "overlap_seconds"}  # fmt: skip
+    unknown = sorted(set(body) - known)
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+        )
+    timing = {}
+    if "overlap_seconds" in body:
+        value = body["overlap_seconds"]
+        if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+            raise ConfigError(f"{where}: 'overlap_seconds' must be a number of seconds (>= 0)")
+        timing["overlap_seconds"] = float(value)
+    if body.get("sandbox") is True:
+        return FortnoxSource(sandbox=True, **timing)
+    missing = [k for k in ("client_id", "client_secret_env", "redirect_uri") if not body.get(k)]
+    if missing:
+        raise ConfigError(
+            f"{where}: {', '.join(missing)} required (or sandbox = true for the Fortnox sandbox)",
+            hint='client_id = "…", client_secret_env = "FORTNOX_CLIENT_SECRET", '
+            'redirect_uri = "https://…" (as registered in Fortnox\'s developer portal; '
+            "the secret itself stays out of the file)",
+        )
+    urls = {}
+    for key in ("client_id", "client_secret_env", "redirect_uri", "api_url", "auth_url"):
+        if key in body and not isinstance(body[key], str):
+            raise ConfigError(f"{where}: '{key}' must be text")
+    for key in ("api_url", "auth_url", "redirect_uri"):
+        if key in body and not body[key].startswith(("http://", "https://")):
+            raise ConfigError(
+                f"{where}: {key} must start with https:// (or http:// for localhost), "
+                f"not {body[key]!r}"
+            )
+        if key in ("api_url", "auth_url") and key in body:
+            urls[key] = body[key]
+    return FortnoxSource(
+        client_id=body["client_id"],
+        client_secret_env=body["client_secret_env"],
+        redirect_uri=body["redirect_uri"],
+        **urls,
         **timing,
     )

@@ -46,6 +46,8 @@ class StatusReport:
     quarantined: list[tuple[str, str, str, str]] = field(default_factory=list)
     #: "url (database), pid N" of the running sandbox ERP
     sandbox_erp: str | None = None
+    #: "url, pid N" of the running Fortnox sandbox
+    sandbox_fortnox: str | None = None
 
 
 def _brief(run: state.RunRow) -> str:
@@ -62,12 +64,16 @@ def _brief(run: state.RunRow) -> str:
 
 
 def collect_status(paths: Paths) -> StatusReport:
+    from sandbox.fortnox import running as fortnox_running
     from sandbox.tryton.server import running
 
     report = StatusReport()
     erp = running(paths)
     if erp is not None:
         report.sandbox_erp = f"{erp.url} (database {erp.database}), pid {erp.pid}"
+    books = fortnox_running.running(paths)
+    if books is not None:
+        report.sandbox_fortnox = f"{books.url}, pid {books.pid}"
     for run in state.last_runs(paths).values():
         report.runs.append(
             RunLine(run.step, run.status, run.started_at, run.finished_at, _brief(run))

@@ -15,8 +15,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,6 +26,7 @@ from pathlib import Path
 
 from ledgerbridge.config import Paths
 from ledgerbridge.errors import LedgerbridgeError
+from sandbox.processes import alive, free_port, stop
 
 #: The Tryton modules the sandbox ERP runs (their dependencies are activated with them).
 MODULES = (
@@ -273,16 +272,10 @@ def _run(command: list[str], env: dict[str, str], what: str) -> str:
     return result.stdout
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def running(paths: Paths) -> SandboxInfo | None:
     """The sandbox ERP if its process is alive."""
     info = SandboxInfo.read(sandbox_file(paths))
-    if info is None or not _alive(info.pid) or not _serves_this_home(info.pid, paths):
+    if info is None or not alive(info.pid) or not _serves_this_home(info.pid, paths):
         return None
     return info
 
@@ -296,21 +289,6 @@ def _serves_this_home(pid: int, paths: Paths) -> bool:
         return True
     conf = str(tryton_folder(paths) / "trytond.conf").encode()
     return any(b"trytond" in part for part in command) and conf in command
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # a zombie (exited, not yet reaped by us) is not alive
-    with contextlib.suppress(OSError):
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        if stat.rsplit(")", 1)[1].split()[0] == "Z":
-            return False
-    return True
 
 
 def up(
@@ -362,7 +340,7 @@ def up(
     try:
         _wait_until_serving(info, process, log_file, timeout)
     except BaseException:  # an interrupted start leaves no server nobody knows of
-        _stop(process.pid)
+        stop(process.pid)
         raise
     info.write(sandbox_file(paths))
     return info
@@ -383,14 +361,14 @@ def _wait_until_serving(
             return
         except TrytonUnreachable:  # not listening yet
             if time.monotonic() > deadline:
-                _stop(process.pid)
+                stop(process.pid)
                 raise SandboxError(
                     f"trytond did not answer on {info.url} within {timeout:.0f} s; "
                     f"its log is {log_file}"
                 ) from None
             time.sleep(0.3)
         except TrytonError as exc:  # listening, but the database or login is wrong
-            _stop(process.pid)
+            stop(process.pid)
             raise SandboxError(f"the sandbox ERP started but {exc}", hint=exc.hint) from None
 
 
@@ -399,8 +377,8 @@ def down(paths: Paths) -> SandboxInfo | None:
     info = SandboxInfo.read(sandbox_file(paths))
     if info is None:
         return None
-    if _alive(info.pid) and _serves_this_home(info.pid, paths):
-        _stop(info.pid)
+    if alive(info.pid) and _serves_this_home(info.pid, paths):
+        stop(info.pid)
     sandbox_file(paths).unlink(missing_ok=True)
     return info
 
@@ -418,16 +396,3 @@ def _remove_database(folder: Path) -> None:
     stopped would be replayed onto the next database copied to that name, and corrupt it."""
     for suffix in ("", "-wal", "-shm", "-journal"):
         (folder / f"{DATABASE}.sqlite{suffix}").unlink(missing_ok=True)
-
-
-def _stop(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGTERM)
-    deadline = time.monotonic() + 10
-    while _alive(pid) and time.monotonic() < deadline:
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)
-        time.sleep(0.1)
-    if _alive(pid):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pid, signal.SIGKILL)

@@ -1,0 +1,291 @@
+"""The Fortnox connector over real HTTP against the sandbox seeded with Demo AB: a full load
+lands everything once, an incremental load fetches only what changed, and a run survives an
+expiring token, a 429 storm, 500s and dropped connections; malformed JSON fails clearly with
+nothing landed."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+import requests
+from werkzeug.serving import make_server
+
+from ingestion.pipeline import IngestFailed, fortnox_client, ingest
+from ledgerbridge.clients.fortnox_tokens import TokenStore
+from ledgerbridge.config import Paths, Settings, parse_settings
+from sandbox.demo_company import DemoOptions, DemoResult, generate
+from sandbox.fortnox.app import Faults, FortnoxSandbox
+from sandbox.fortnox.running import authorize_sandbox
+from sandbox.fortnox.seed import seed_from_demo
+from sandbox.fortnox.store import Store
+from tests.integration.test_fortnox_client import Clock, Corrupting
+from tests.integration.test_fortnox_sandbox import CLIENT, REDIRECT, SECRET
+
+SECRET_ENV = "LEDGERBRIDGE_TEST_FORTNOX_SECRET"
+
+
+@dataclass
+class Sandbox:
+    url: str
+    app: FortnoxSandbox
+    clock: Clock
+    store: Store
+    proxy: Corrupting
+
+
+class Counting(Corrupting):
+    """The corrupting proxy, which can also run something after the n-th API request."""
+
+    def __init__(self, app: FortnoxSandbox) -> None:
+        super().__init__(app)
+        self.seen = 0
+        self.after: tuple[int, object] | None = None
+        self.asked: list[str] = []
+
+    def __call__(self, environ: dict, start_response):
+        if environ["PATH_INFO"].startswith("/3/"):
+            self.seen += 1
+            self.asked.append(environ["PATH_INFO"])
+            if self.after and self.seen == self.after[0]:
+                self.after[1]()  # type: ignore[operator]
+        return super().__call__(environ, start_response)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
+    return generate(DemoOptions(scale=2000), tmp_path_factory.mktemp("demo"))
+
+
+@pytest.fixture
+def sandbox(demo: DemoResult, tmp_path: Path) -> Iterator[Sandbox]:
+    store = Store(tmp_path / "fortnox.sqlite")
+    seed_from_demo(store, demo.folder, client_id=CLIENT, client_secret=SECRET,
+                   redirect_uri=REDIRECT)  # fmt: skip
+    clock = Clock()
+    app = FortnoxSandbox(store, clock=clock)
+    proxy = Counting(app)
+    http = make_server("127.0.0.1", 0, proxy, threaded=True)
+    threading.Thread(target=http.serve_forever, daemon=True).start()
+    try:
+        yield Sandbox(f"http://127.0.0.1:{http.server_port}", app, clock, store, proxy)
+    finally:
+        http.shutdown()
+        store.close()
+
+
+@pytest.fixture
+def paths(tmp_path: Path) -> Paths:
+    return Paths(tmp_path / "home").ensure()
+
+
+@pytest.fixture
+def settings(sandbox: Sandbox, paths: Paths, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Configured as a real company is (its own API and authorization addresses), then
+    authorized once."""
+    monkeypatch.setenv(SECRET_ENV, SECRET)
+    settings = parse_settings(
+        {"companies": {"demo_ab": {"name": "Demo AB", "sources": {"fortnox": {
+            "client_id": CLIENT, "client_secret_env": SECRET_ENV, "redirect_uri": REDIRECT,
+            "api_url": sandbox.url, "auth_url": f"{sandbox.url}/oauth-v1",
+            "overlap_seconds": 600}}}}},
+        paths.config_file,
+    )  # fmt: skip
+    authorize_sandbox(fortnox_client(paths, settings.company("demo_ab")), REDIRECT)
+    return settings
+
+
+def warehouse(paths: Paths) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(paths.warehouse), read_only=True)
+
+
+def count(paths: Paths, table: str) -> int:
+    con = warehouse(paths)
+    try:
+        return con.execute(f"select count(*) from raw_fortnox.{table}").fetchone()[0]
+    finally:
+        con.close()
+
+
+def assert_mirrors_the_sandbox(paths: Paths, store: Store) -> None:
+    """Every record once, and the ledger as the sandbox holds it, account by account."""
+    for table, sandbox_table in (
+        ("customers", "customers"), ("suppliers", "suppliers"), ("articles", "articles"),
+        ("invoices", "invoices"), ("supplier_invoices", "supplier_invoices"),
+        ("invoice_payments", "invoice_payments"),
+        ("supplier_invoice_payments", "supplier_invoice_payments"),
+        ("vouchers", "vouchers"), ("voucher_rows", "voucher_rows"),
+        ("financial_years", "financial_years"), ("cost_centers", "cost_centers"),
+        ("projects", "projects"),
+    ):  # fmt: skip
+        expected = store.one(f"select count(*) from {sandbox_table}")[0]
+        assert count(paths, table) == expected, table
+    expected_totals: dict = {}
+    for r in store.rows("select year_id, account, debit, credit from voucher_rows"):
+        key = (r["year_id"], r["account"])
+        expected_totals[key] = (
+            expected_totals.get(key, Decimal(0)) + Decimal(r["debit"]) - Decimal(r["credit"])
+        )
+    con = warehouse(paths)
+    try:
+        landed = {
+            (year, account): amount
+            for year, account, amount in con.execute(
+                "select year_id, account_number, sum(amount) from raw_fortnox.voucher_rows "
+                "group by all"
+            ).fetchall()
+        }
+        unbalanced = con.execute(
+            "select count(*) from (select 1 from raw_fortnox.voucher_rows group by year_id, "
+            "voucher_series, voucher_number having sum(amount) <> 0)"
+        ).fetchone()[0]
+        amount_type = con.execute(
+            "select data_type from information_schema.columns where table_schema = "
+            "'raw_fortnox' and table_name = 'invoices' and column_name = 'total'"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert {k: v for k, v in landed.items() if v} == {k: v for k, v in expected_totals.items() if v}
+    assert unbalanced == 0 and amount_type == "DECIMAL(18,2)"
+
+
+def test_a_full_load_then_an_incremental_load_of_only_the_changes(
+    sandbox: Sandbox, settings: Settings, paths: Paths
+) -> None:
+    full = ingest(paths, settings).outcomes[0]
+    assert full.status == "loaded" and full.error is None
+    assert_mirrors_the_sandbox(paths, sandbox.store)
+    assert sandbox.proxy.asked.count("/3/sie/4") == 2  # one export per financial year
+    assert full.client.rate_limited == 0 and full.client.failed == 0
+    con = warehouse(paths)
+    try:
+        through = dict(con.execute(
+            "select read_through, count(*) from raw_fortnox.vouchers group by all"
+        ).fetchall())  # fmt: skip
+    finally:
+        con.close()
+    assert set(through) == {"sie"}  # the bulk came through sie/4, not one by one
+
+    # the accounting program changes: a customer renamed, two vouchers booked, a payment
+    client = fortnox_client(paths, settings.company("demo_ab"))
+    customer = client.get("/3/customers", {"limit": 1})["Customers"][0]
+    client.put(f"/3/customers/{customer['CustomerNumber']}",
+               {"Customer": {"Name": customer["Name"] + " (nytt namn)"}})  # fmt: skip
+    year = max(client.get("/3/financialyears")["FinancialYears"], key=lambda y: y["FromDate"])
+    open_day = client.get("/3/settings/lockedperiod")["LockedPeriod"]["EndDate"]
+    day = (date.fromisoformat(open_day) + timedelta(days=1)).isoformat()
+    other = sandbox.store.one(
+        "select number from accounts where year_id = ? and number between 2000 and 2999 "
+        "and active = 1 and cost_center_settings != 'MANDATORY' "
+        "and project_settings != 'MANDATORY' order by number limit 1",
+        (year["Id"],),
+    )["number"]
+    rows = [
+        {"Account": 1930, "Debit": Decimal("100.00"), "Credit": 0},
+        {"Account": other, "Debit": 0, "Credit": Decimal("100.00")},
+    ]
+    for text in ("Insättning", "Insättning igen"):
+        client.post("/3/vouchers", {"Voucher": {
+            "Description": text, "TransactionDate": day, "Year": year["Id"],
+            "VoucherSeries": "A", "VoucherRows": rows}})  # fmt: skip
+
+    sandbox.proxy.asked.clear()
+    again = ingest(paths, settings).outcomes[0]
+    assert again.status == "loaded"
+    # the overlap read the seeded records again, but only what changed counts and lands
+    assert again.rows == {"customers changed": 1, "vouchers changed": 2}
+    assert "/3/sie/4" not in sandbox.proxy.asked
+    assert_mirrors_the_sandbox(paths, sandbox.store)
+    con = warehouse(paths)
+    try:
+        name = con.execute(
+            "select name from raw_fortnox.customers where customer_number = ?",
+            [customer["CustomerNumber"]],
+        ).fetchone()[0]
+        topped = con.execute(
+            "select count(*) from raw_fortnox.vouchers where read_through = 'api'"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert name.endswith("(nytt namn)") and topped == 2  # read one by one, not via sie/4
+
+    quiet = ingest(paths, settings).outcomes[0]
+    assert quiet.status == "unchanged" and quiet.rows == {}
+
+
+def test_an_access_token_expiring_mid_run_is_refreshed_once_and_the_run_completes(
+    sandbox: Sandbox, settings: Settings, paths: Paths
+) -> None:
+    def hour_passes() -> None:
+        sandbox.clock.ahead += 3601
+
+    sandbox.proxy.after = (12, hour_passes)
+    outcome = ingest(paths, settings).outcomes[0]
+    assert outcome.status == "loaded" and outcome.client.refreshed == 1
+    assert_mirrors_the_sandbox(paths, sandbox.store)
+
+
+def test_a_429_storm_and_a_fifth_of_500s_and_dropped_connections_still_load_once(
+    sandbox: Sandbox, settings: Settings, paths: Paths
+) -> None:
+    sandbox.app.faults = Faults(error_rate=0.2, drop_rate=0.05, seed=11)
+    token = TokenStore(paths, "demo_ab").load().access_token
+    stop = threading.Event()
+
+    def spend() -> None:
+        with contextlib.suppress(requests.ConnectionError):  # the faults hit it too
+            requests.get(f"{sandbox.url}/3/financialyears",
+                         headers={"Authorization": f"Bearer {token}"}, timeout=10)  # fmt: skip
+
+    def other_process() -> None:  # spends about 16 of the token's 25 per 5 s
+        while not stop.wait(1.25):
+            spend()
+
+    for _ in range(25):  # and its burst used the window up first
+        spend()
+    threads = [threading.Thread(target=other_process) for _ in range(4)]
+    for t in threads:
+        t.start()
+    started = time.monotonic()
+    try:
+        outcome = ingest(paths, settings).outcomes[0]
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert outcome.status == "loaded", outcome.error
+    stats = outcome.client
+    assert stats.rate_limited > 0 and stats.retried > stats.rate_limited and stats.failed == 0
+    assert time.monotonic() - started < 600
+    assert_mirrors_the_sandbox(paths, sandbox.store)  # complete, and nothing twice
+
+
+def test_malformed_json_fails_clearly_and_nothing_lands(
+    sandbox: Sandbox, settings: Settings, paths: Paths
+) -> None:
+    sandbox.proxy.paths.add("/3/invoices")
+    with pytest.raises(IngestFailed) as caught:
+        ingest(paths, settings)
+    message = str(caught.value)
+    assert "GET /3/invoices" in message and "malformed JSON" in message
+    if paths.warehouse.exists():  # nothing of the run landed: no customers, no watermark
+        con = warehouse(paths)
+        try:
+            tables = con.execute(
+                "select table_name from information_schema.tables "
+                "where table_schema = 'raw_fortnox' and table_name not like '\\_dlt%' escape '\\'"
+            ).fetchall()
+        finally:
+            con.close()
+        assert tables == []
+    sandbox.proxy.paths.clear()
+    assert ingest(paths, settings).outcomes[0].status == "loaded"  # and the next run loads
+    assert_mirrors_the_sandbox(paths, sandbox.store)
