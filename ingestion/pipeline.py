@@ -81,7 +81,12 @@ class IngestFailed(InvalidInputError):
     code = "ingest-failed"
 
     def __init__(self, report: IngestReport) -> None:
-        lines = [str(o.error) for o in report.failed]
+        # each failure with its own hint: an API source's (authorize again, start the sandbox)
+        # says more than the general one below
+        lines = [
+            str(o.error) + (f"\n    ({o.error.hint})" if o.error and o.error.hint else "")
+            for o in report.failed
+        ]
         super().__init__(
             f"{len(report.failed)} of {len(report.outcomes)} inputs could not be loaded "
             "(nothing of them was loaded):\n  " + "\n  ".join(lines),
@@ -819,7 +824,7 @@ def _ingest_fortnox(paths: Paths, company: Company, say: Progress) -> LoadOutcom
         client = fortnox_client(paths, company)
     except LedgerbridgeError as exc:
         return LoadOutcome(company.id, "fortnox", "Fortnox", "failed", error=exc)
-    where = f"Fortnox at {client.api_url}"
+    where = f"Fortnox ({company.id}) at {client.api_url}"
     state = _fortnox_state(paths, company.id)
     counts = fortnox.SyncCounts({}, {})
     say(f"{company.id}: reading {where}")

@@ -294,6 +294,11 @@ class ErpChoice(StrEnum):
     files = "files"
 
 
+class AccountingChoice(StrEnum):
+    fortnox = "fortnox"
+    sie = "sie"
+
+
 @app.command()
 def demo(
     seed: Annotated[
@@ -316,13 +321,20 @@ def demo(
             "export files (quicker; no ERP server)."
         ),
     ] = ErpChoice.tryton,
+    accounting: Annotated[
+        AccountingChoice,
+        typer.Option(
+            help="Accounting side: the Fortnox sandbox holding the books, read over the "
+            "Fortnox API, or the books' SIE 4E export files."
+        ),
+    ] = AccountingChoice.fortnox,
     serve_: Annotated[
         bool, typer.Option("--serve/--no-serve", help="Serve the dashboards at the end.")
     ] = True,
     port: Annotated[int, typer.Option(help="Port for the dashboards.", min=1, max=65535)] = 8501,
 ) -> None:
-    """Generate Demo AB, start its sandbox ERP, ingest, build, publish and serve the
-    dashboards."""
+    """Generate Demo AB, start its sandbox ERP and Fortnox sandbox, ingest, build, publish and
+    serve the dashboards."""
     from ledgerbridge.demo import run_demo
 
     paths = _paths()
@@ -346,6 +358,7 @@ def demo(
             scale=scale,
             broken_year=broken_year,
             erp=erp.value,
+            accounting=accounting.value,
             on_day=on_day,
             report=report,
             on_replay=on_replay,
@@ -365,6 +378,11 @@ def demo(
                     f"{session.erp.database}",
                     highlight=False,
                 )
+            if session.books is not None:
+                console.print(
+                    f"  Fortnox sandbox (the books) running at {session.books.url}",
+                    highlight=False,
+                )
             _ingest(paths, session.settings, "ledgerbridge demo")
             _build(paths, "ledgerbridge demo")
             _publish(paths, "ledgerbridge demo")
@@ -376,9 +394,17 @@ def demo(
     if session.erp is not None:
         console.print(
             f"Its ERP keeps running at {session.erp.url} (login in "
-            f"{paths.sandbox / 'sandbox.json'}); stop it with `ledgerbridge sandbox down`.",
+            f"{paths.sandbox / 'sandbox.json'}).",
             highlight=False,
         )
+    if session.books is not None:
+        console.print(
+            f"Its Fortnox keeps running at {session.books.url} (OAuth client in "
+            f"{paths.sandbox / 'fortnox.json'}).",
+            highlight=False,
+        )
+    if session.erp is not None or session.books is not None:
+        console.print("Stop the sandboxes with `ledgerbridge sandbox down`.")
     if serve_:
         _serve(paths, port, "localhost")
     else:
@@ -474,62 +500,100 @@ def sandbox_up(
     broken_year: _BROKEN = False,
     first_year: _FIRST = 2024,
     scale: Annotated[
-        int, typer.Option(help="Size of the demo story replayed into it (GL rows).")
+        int, typer.Option(help="Size of the demo story they hold (GL rows).")
     ] = REPLAY_SCALE,
     empty: Annotated[
-        bool, typer.Option("--empty", help="Only the set-up company, no business replayed.")
+        bool, typer.Option("--empty", help="Only the set-up company in Tryton, no business.")
     ] = False,
+    tryton: Annotated[
+        bool, typer.Option("--tryton/--no-tryton", help="Start the sandbox ERP (Tryton).")
+    ] = True,
+    fortnox: Annotated[
+        bool,
+        typer.Option("--fortnox/--no-fortnox", help="Start the Fortnox sandbox (the books)."),
+    ] = True,
 ) -> None:
-    """Start the sandbox ERP: a real trytond holding Demo AB, on a free localhost port.
-    Where it listens and how to log in is written to $LEDGERBRIDGE_HOME/sandbox/sandbox.json.
-    The first start builds the database (a few minutes; cached for the next time)."""
+    """Start the sandboxes: the sandbox ERP (a real trytond holding Demo AB) and the Fortnox
+    sandbox (Demo AB's books behind a Fortnox-compatible API), each on a free localhost port.
+    Where they listen is written to $LEDGERBRIDGE_HOME/sandbox/sandbox.json and fortnox.json.
+    The first start builds Tryton's database (a few minutes; cached for the next time)."""
     from sandbox.demo_company import DemoOptions, generate
+    from sandbox.fortnox import running as fortnox_sandbox
+    from sandbox.fortnox.seed import seed_from_demo
     from sandbox.tryton import server, spec_for
 
     paths = _paths()
-    already = server.running(paths)
     options = DemoOptions(seed=seed, broken_year=broken_year, first_year=first_year, scale=scale)
+    story_folder = paths.sandbox / "demo_company"
+    generated: list = []
+
+    def story():  # generated once, for whichever sandbox needs it first
+        if not generated:
+            try:
+                generated.append(generate(options, story_folder))
+            except ValueError as exc:
+                raise ConfigError(str(exc)) from None
+        return generated[0]
 
     def report(step: str) -> None:
         console.print(f"  {step}")
 
-    def database() -> tuple[Path, str]:
-        if empty:
-            return server.template_database(spec_for(options), report)
-        story = generate(options, paths.sandbox / "demo_company")
-        with _progress() as progress:
-            task = progress.add_task("replay Demo AB in Tryton", total=None)
-            return server.seeded_database(
-                spec_for(options),
-                story.erp_folder,
-                report=report,
-                progress=lambda done, total, what: progress.update(
-                    task, completed=done, total=total, description=what
-                ),
-            )
+    if tryton:
+        already = server.running(paths)
 
-    try:
-        info = server.up(paths, database, report=report)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
-    state = "already running" if already else "running"
-    console.print(
-        f"Tryton sandbox {state}: {info.url} database {info.database}, user {info.user} "
-        f"(password in {server.sandbox_file(paths)}); stop it with `ledgerbridge sandbox down`",
-        highlight=False,
-    )
+        def database() -> tuple[Path, str]:
+            if empty:
+                return server.template_database(spec_for(options), report)
+            with _progress() as progress:
+                task = progress.add_task("replay Demo AB in Tryton", total=None)
+                return server.seeded_database(
+                    spec_for(options),
+                    story().erp_folder,
+                    report=report,
+                    progress=lambda done, total, what: progress.update(
+                        task, completed=done, total=total, description=what
+                    ),
+                )
+
+        try:
+            info = server.up(paths, database, report=report)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        state = "already running" if already else "running"
+        console.print(
+            f"Tryton sandbox {state}: {info.url} database {info.database}, user {info.user} "
+            f"(password in {server.sandbox_file(paths)})",
+            highlight=False,
+        )
+    if fortnox:
+        already_books = fortnox_sandbox.running(paths)
+        books = fortnox_sandbox.up(
+            paths, lambda store: seed_from_demo(store, story().folder), report=report
+        )
+        state = "already running" if already_books else "running"
+        console.print(
+            f"Fortnox sandbox {state}: {books.url} (OAuth client in "
+            f"{fortnox_sandbox.fortnox_file(paths)})",
+            highlight=False,
+        )
+    console.print("Stop them with `ledgerbridge sandbox down`.")
 
 
 @sandbox_app.command("down")
 def sandbox_down() -> None:
-    """Stop the sandbox ERP (its database stays for the next `sandbox up`)."""
+    """Stop the sandboxes (their data stays for the next `sandbox up`)."""
+    from sandbox.fortnox import running as fortnox_sandbox
     from sandbox.tryton import server
 
-    stopped = server.down(_paths())
-    if stopped is None:
-        console.print("No sandbox ERP was running.")
-    else:
+    paths = _paths()
+    stopped = server.down(paths)
+    books = fortnox_sandbox.down(paths)
+    if stopped is None and books is None:
+        console.print("No sandbox was running.")
+    if stopped is not None:
         console.print(f"Stopped the Tryton sandbox at {stopped.url} (pid {stopped.pid}).")
+    if books is not None:
+        console.print(f"Stopped the Fortnox sandbox at {books.url} (pid {books.pid}).")
 
 
 @fortnox_app.command("authorize")

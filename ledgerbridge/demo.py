@@ -1,8 +1,10 @@
 """``ledgerbridge demo``: Demo AB from nothing to published marts, in one writer session.
 
-The accounting side is the demo company's SIE files; the ERP side is the sandbox Tryton,
-seeded from the same story through Tryton's workflows and left running (``--erp files``
-reads the story's JSON export instead, as for an ERP without a connector).
+The accounting side is the Fortnox sandbox holding the demo company's books, read over the
+Fortnox API (``--accounting sie`` reads the books' SIE 4E exports instead, as for any other
+accounting program); the ERP side is the sandbox Tryton, seeded from the same story through
+Tryton's workflows (``--erp files`` reads the story's JSON export instead, as for an ERP
+without a connector). The sandboxes are left running.
 
 The demo owns its home folder: it writes the demo's ledgerbridge.toml there and starts from an
 empty warehouse and a fresh sandbox ERP each time, so that changing the seed, the scale or the
@@ -18,14 +20,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
+from ledgerbridge.clients.fortnox_tokens import TokenStore
 from ledgerbridge.config import CONFIG_FILENAME, Paths, Settings, load_settings
 from ledgerbridge.errors import ConfigError, LedgerbridgeError
 from ledgerbridge.warehouse import writer_lock
 from sandbox.demo_company import DemoOptions, DemoResult, generate
+from sandbox.fortnox import running as fortnox_sandbox
+from sandbox.fortnox.running import FortnoxSandboxInfo
+from sandbox.fortnox.seed import seed_from_demo
 from sandbox.tryton import server, spec_for
 from sandbox.tryton.server import SandboxInfo
 
 ErpSide = Literal["tryton", "files"]
+AccountingSide = Literal["fortnox", "sie"]
 
 _CONFIG = """\
 # Written by `ledgerbridge demo`: the demo company, Demo AB. For a real company, see
@@ -36,9 +43,7 @@ demo = true
 name = "{name}"
 orgnr = "{orgnr}"
 
-[companies.{company_id}.sources.sie]
-folder = "demo/sie"
-
+{accounting}
 # the business account's monthly statements (camt.053) and the suppliers' e-invoices (Peppol)
 [companies.{company_id}.sources.bank]
 folder = "demo/bank"
@@ -50,6 +55,20 @@ folder = "demo/einvoices"
 [companies.{company_id}.sources.mapped]
 folder = "demo/other"
 {erp}"""
+
+_ACCOUNTING = {
+    "fortnox": """
+# the books, in the Fortnox sandbox (`ledgerbridge sandbox up`; sandbox/fortnox.json says
+# where it listens; the tokens are in state.sqlite)
+[companies.{company_id}.sources.fortnox]
+sandbox = true
+""",
+    "sie": """
+# the books, as the accounting program's SIE 4E exports
+[companies.{company_id}.sources.sie]
+folder = "demo/sie"
+""",
+}
 
 _ERP = {
     "tryton": """
@@ -69,6 +88,7 @@ class DemoSession:
     generated: DemoResult
     settings: Settings
     erp: SandboxInfo | None  # the sandbox ERP, when the ERP side is Tryton
+    books: FortnoxSandboxInfo | None  # the Fortnox sandbox, when the books are there
 
 
 @contextlib.contextmanager
@@ -79,6 +99,7 @@ def run_demo(
     scale: int,
     broken_year: bool,
     erp: ErpSide = "tryton",
+    accounting: AccountingSide = "fortnox",
     on_day: Callable[[int, int], None] | None = None,
     report: server.StepReporter = print,
     on_replay: Callable[[int, int, str], None] | None = None,
@@ -120,17 +141,26 @@ def run_demo(
             stopped = server.down(paths)
             if stopped is not None:
                 report(f"stopped the sandbox ERP at {stopped.url}: this demo's ERP is files")
+        # a new demo company is a new Fortnox: its books and the old tokens go
+        fortnox_sandbox.discard(paths)
+        TokenStore(paths, result.options.company_id).forget()
+        books = None
+        if accounting == "fortnox":
+            books = fortnox_sandbox.up(
+                paths, lambda store: seed_from_demo(store, result.folder), report=report
+            )
         company_id = result.options.company_id
         paths.config_file.write_text(
             _CONFIG.format(
                 company_id=company_id,
                 name=result.options.company_name,
                 orgnr=result.orgnr,
+                accounting=_ACCOUNTING[accounting].lstrip().format(company_id=company_id),
                 erp=_ERP[erp].format(company_id=company_id),
             ),
             encoding="utf-8",
         )
-        yield DemoSession(result, load_settings(paths, paths.config_file), sandbox)
+        yield DemoSession(result, load_settings(paths, paths.config_file), sandbox, books)
 
 
 def _refuse_real_company(paths: Paths) -> None:

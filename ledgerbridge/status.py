@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from ledgerbridge import state
+from ledgerbridge.build import RAW_DATASETS
 from ledgerbridge.config import Paths
 from ledgerbridge.errors import LockHeldError
 from ledgerbridge.warehouse import (
@@ -22,7 +23,8 @@ from ledgerbridge.warehouse import (
     writer_lock,
 )
 
-RAW_SCHEMAS = ("raw_sie", "raw_erp_files", "raw_tryton")
+#: every source's raw dataset (the list build uses to know which sources are present)
+RAW_SCHEMAS = tuple(RAW_DATASETS)
 
 
 @dataclass(frozen=True)
@@ -148,5 +150,16 @@ def _read_warehouse(paths: Paths, report: StatusReport) -> None:
                 report.sources.append(
                     (company, "tryton", f"changes up to {changed:%Y-%m-%d %H:%M}", synced[:19])
                 )
+        if ("raw_fortnox", "sync_state") in names:
+            for company, synced, vouchers in con.execute(
+                "select company_id, cast(max(synced_at) as varchar), "
+                "(select count(*) from raw_fortnox.vouchers as v "
+                "where v.company_id = s.company_id) "
+                "from raw_fortnox.sync_state as s group by company_id order by company_id"
+            ).fetchall():
+                report.sources.append(
+                    (company, "fortnox", f"read through the API ({vouchers:,} vouchers)",
+                     synced[:19])
+                )  # fmt: skip
     finally:
         con.close()

@@ -37,9 +37,16 @@ class CliResult:
         return self.stdout + self.stderr
 
 
-def run_cli(*args: str, home: Path, cwd: Path | None = None, timeout: float = 600) -> CliResult:
-    """Run the installed `ledgerbridge` command, as a user would."""
-    env = dict(os.environ, LEDGERBRIDGE_HOME=str(home), COLUMNS="200")
+def run_cli(
+    *args: str,
+    home: Path,
+    cwd: Path | None = None,
+    timeout: float = 600,
+    env: dict[str, str] | None = None,
+) -> CliResult:
+    """Run the installed `ledgerbridge` command, as a user would (``env``: variables added to
+    this process's environment)."""
+    env = dict(os.environ, LEDGERBRIDGE_HOME=str(home), COLUMNS="200", **(env or {}))
     env.pop("LEDGERBRIDGE_CONFIG", None)
     completed = subprocess.run(
         [str(LEDGERBRIDGE), *args],

@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from ledgerbridge.config import Paths
 from ledgerbridge.warehouse import publish
@@ -43,22 +44,40 @@ def test_trial_balance_sums_to_zero_per_company_and_period(demo_home: Path) -> N
     assert types["closing_balance"] == "DECIMAL(18,2)"
 
 
-def test_income_statement_equals_what_the_generator_booked(demo_home: Path, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def sie_demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo with its books as SIE 4E files instead of Fortnox (and its ERP as files)."""
+    home = tmp_path_factory.mktemp("sie-demo") / "home"
+    result = run_cli(
+        "demo", "--accounting", "sie", "--erp", "files", "--no-serve", home=home, timeout=900
+    )
+    assert result.returncode == 0, result.output
+    return home
+
+
+@pytest.mark.parametrize("books", ["fortnox", "sie"])
+def test_income_statement_equals_what_the_generator_booked(
+    books: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """Whether the books are read from Fortnox or from SIE files, the marts say what the
+    generator booked."""
+    home = request.getfixturevalue("demo_home" if books == "fortnox" else "sie_demo_home")
     # The demo's generator is deterministic: regenerating with the same options gives the same
     # files, and its own record of what it booked is the independent side of this comparison.
     again = generate(DemoOptions(scale=REPLAY_SCALE), tmp_path / "again")
     for path in again.sie_files:
-        shipped = demo_home / "demo" / "sie" / path.name
+        shipped = home / "demo" / "sie" / path.name
         assert (
             hashlib.sha256(shipped.read_bytes()).digest()
             == hashlib.sha256(path.read_bytes()).digest()
         )
-    con = serving(demo_home)
+    con = serving(home)
     try:
         rows = con.execute(
             "select fiscal_year_start, account_number, sum(amount), sum(report_amount) "
             "from rpt_income_statement where company_id = 'demo_ab' group by all"
         ).fetchall()
+        systems = con.execute("select distinct source_system from fct_gl_entries").fetchall()
     finally:
         con.close()
     marts: dict = defaultdict(dict)
@@ -72,6 +91,7 @@ def test_income_statement_equals_what_the_generator_booked(demo_home: Path, tmp_
     assert {y: {a: v for a, v in accs.items() if v} for y, accs in marts.items()} == expected
     revenue = sum(v for v in expected[min(expected)].values() if v < 0)
     assert revenue < Decimal("-1000000")  # a real company's year, not an empty one
+    assert systems == [(books,)]
 
 
 def test_running_ingest_again_changes_nothing(demo_home: Path, tmp_path: Path) -> None:
@@ -81,9 +101,9 @@ def test_running_ingest_again_changes_nothing(demo_home: Path, tmp_path: Path) -
     before = warehouse_fingerprint(home)
     result = run_cli("ingest", home=home)
     assert result.returncode == 0, result.output
-    # both SIE files, the sandbox ERP (read again, from its marks: nothing new), the bank's
-    # statements and the e-invoices (a line per folder), the webshop's price list
-    assert result.output.count("unchanged") == 6 and "loaded " not in result.output
+    # the Fortnox books and the sandbox ERP (read again, from their marks: nothing new), the
+    # bank's statements and the e-invoices (a line per folder), the webshop's price list
+    assert result.output.count("unchanged") == 5 and "loaded " not in result.output
     assert "unchanged 24 files in" in result.output
     assert "(no changes since the last read)" in result.output
     assert warehouse_fingerprint(home) == before
@@ -96,8 +116,9 @@ def warehouse_fingerprint(home: Path) -> dict[str, tuple[int, str]]:
             "select schema_name, table_name from duckdb_tables() "
             "where schema_name like 'raw_%' and schema_name not like '%staging' "
             "and table_name not like '\\_dlt%' escape '\\' "
-            # when each Tryton read ran, not what it read
-            "and (schema_name, table_name) <> ('raw_tryton', 'sync_state')"
+            # when each Tryton and Fortnox read ran, not what it read
+            "and (schema_name, table_name) not in (('raw_tryton', 'sync_state'), "
+            "('raw_fortnox', 'sync_state'))"
         ).fetchall()
         out = {}
         for schema, table in tables:
@@ -106,7 +127,7 @@ def warehouse_fingerprint(home: Path) -> dict[str, tuple[int, str]]:
                 for (c,) in con.execute(
                     "select column_name from duckdb_columns() "
                     "where schema_name = ? and table_name = ? "
-                    "and column_name <> 'loaded_at' order by column_index",
+                    "and column_name not in ('loaded_at', 'fetched_at') order by column_index",
                     [schema, table],
                 ).fetchall()
             ]
@@ -168,9 +189,10 @@ def test_the_bank_and_the_e_invoices_tell_the_books_story(demo_home: Path) -> No
                 select closing_date, closing_balance from staging.stg_bank__statements
             ),
             opening as (
-                select sum(amount) as amount from raw_sie.balances
+                select sum(amount) as amount from intermediate.int_ledger__balances
                 where balance_kind = 'IB' and account_number = '1930'
-                    and fiscal_year_start = (select min(fiscal_year_start) from raw_sie.balances)
+                    and fiscal_year_start
+                        = (select min(fiscal_year_start) from intermediate.int_ledger__balances)
             ),
             booked as (
                 select months.closing_date, sum(gl.amount) as amount
@@ -205,7 +227,8 @@ def test_status_shows_what_is_loaded_and_built(demo_home: Path, tmp_path: Path) 
     shutil.copytree(demo_home, home)
     result = run_cli("status", home=home)
     assert result.returncode == 0, result.output
-    assert "voucher_rows" in result.output and "demo_ab_2025.se" in result.output
+    assert "voucher_rows" in result.output and "raw_fortnox" in result.output
+    assert "read through the API" in result.output and "raw_bank" in result.output
     for step in ("ingest", "build", "publish"):
         assert step in result.output
     assert "rpt_income_statement" in result.output
@@ -241,13 +264,13 @@ def test_publish_swaps_while_a_reader_keeps_its_snapshot(demo_home: Path, tmp_pa
     assert not list(home.glob(".serving*"))  # no temporary file left behind
 
 
-def test_each_years_balances_land_from_its_own_export(demo_home: Path) -> None:
+def test_each_years_balances_land_from_its_own_export(sie_demo_home: Path) -> None:
     """Loading the 2025 file (which restates 2024 as year -1) must leave 2024's rows alone."""
     from ledgerbridge.formats.sie import SieReader
 
-    con = duckdb.connect(str(demo_home / "warehouse.duckdb"), read_only=True)
+    con = duckdb.connect(str(sie_demo_home / "warehouse.duckdb"), read_only=True)
     try:
-        for path in sorted((demo_home / "demo" / "sie").glob("*.se")):
+        for path in sorted((sie_demo_home / "demo" / "sie").glob("*.se")):
             with SieReader(path) as reader:
                 start = reader.header.fiscal_year(0).start
                 stated = sorted(

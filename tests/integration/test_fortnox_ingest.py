@@ -24,9 +24,10 @@ from ledgerbridge.clients.fortnox_tokens import TokenStore
 from ledgerbridge.config import Paths, Settings, parse_settings
 from sandbox.demo_company import DemoOptions, DemoResult, generate
 from sandbox.fortnox.app import Faults, FortnoxSandbox
-from sandbox.fortnox.running import authorize_sandbox
+from sandbox.fortnox.running import FortnoxSandboxInfo, authorize_sandbox
 from sandbox.fortnox.seed import seed_from_demo
 from sandbox.fortnox.store import Store
+from tests.conftest import run_cli, warehouse_rows
 from tests.integration.test_fortnox_client import Clock, Corrupting
 from tests.integration.test_fortnox_sandbox import CLIENT, REDIRECT, SECRET
 
@@ -289,3 +290,58 @@ def test_malformed_json_fails_clearly_and_nothing_lands(
     sandbox.proxy.paths.clear()
     assert ingest(paths, settings).outcomes[0].status == "loaded"  # and the next run loads
     assert_mirrors_the_sandbox(paths, sandbox.store)
+
+
+def test_the_cli_starts_the_fortnox_sandbox_and_connects_a_company(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    up = run_cli("sandbox", "up", "--no-tryton", home=home)
+    assert up.returncode == 0, up.output
+    info = FortnoxSandboxInfo.read(home / "sandbox" / "fortnox.json")
+    assert info is not None and f"Fortnox sandbox running: {info.url}" in up.output
+    try:
+        # one company on the sandbox by name, one configured as a real company is (its own
+        # client, secret in the environment, the one-time authorization through the CLI)
+        (home / "ledgerbridge.toml").write_text(
+            '[companies.demo_ab]\nname = "Demo AB"\n'
+            "[companies.demo_ab.sources.fortnox]\nsandbox = true\n"
+            '[companies.real_ab]\nname = "Real AB"\n'
+            "[companies.real_ab.sources.fortnox]\n"
+            f'client_id = "{info.client_id}"\nclient_secret_env = "{SECRET_ENV}"\n'
+            f'redirect_uri = "{info.redirect_uri}"\napi_url = "{info.url}"\n'
+            f'auth_url = "{info.url}/oauth-v1"\n',
+            encoding="utf-8",
+        )
+        refused = run_cli("ingest", home=home, env={SECRET_ENV: info.client_secret})
+        assert refused.returncode == 1
+        assert "company 'real_ab' has not authorized ledgerbridge in Fortnox" in refused.output
+        assert "ledgerbridge fortnox authorize --company real_ab" in refused.output
+
+        consent = requests.get(
+            f"{info.url}/oauth-v1/auth",
+            params={"client_id": info.client_id, "redirect_uri": info.redirect_uri,
+                    "scope": "bookkeeping", "state": "s", "response_type": "code"},
+            allow_redirects=False, timeout=10,
+        )  # fmt: skip
+        authorized = run_cli(
+            "fortnox", "authorize", "--company", "real_ab", "--code",
+            consent.headers["Location"], home=home, env={SECRET_ENV: info.client_secret},
+        )  # fmt: skip
+        assert authorized.returncode == 0, authorized.output
+        assert "connected to Fortnox" in authorized.output
+        assert info.client_secret not in authorized.output
+
+        loaded = run_cli("ingest", home=home, env={SECRET_ENV: info.client_secret})
+        assert loaded.returncode == 0, loaded.output
+        # the sandbox company loaded in the run that refused the other; only its changes now
+        assert f"loaded    Fortnox (real_ab) at {info.url}" in loaded.output
+        assert f"unchanged Fortnox (demo_ab) at {info.url}" in loaded.output
+        status = run_cli("status", home=home)
+        assert f"Fortnox sandbox running at {info.url}, pid {info.pid}" in status.output
+        rows = warehouse_rows(
+            home, "select company_id, count(*) from raw_fortnox.vouchers group by 1 order by 1"
+        )
+        assert [c for c, _ in rows] == ["demo_ab", "real_ab"] and rows[0][1] == rows[1][1] > 100
+    finally:
+        down = run_cli("sandbox", "down", home=home)
+    assert down.returncode == 0 and "Stopped the Fortnox sandbox" in down.output
+    assert not (home / "sandbox" / "fortnox.json").exists()
