@@ -12,6 +12,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from ledgerbridge.errors import ConfigError
 
@@ -353,7 +354,11 @@ def _fortnox(body: object, where: str) -> FortnoxSource:
     unknown = sorted(set(body) - known)
     if unknown:
         raise ConfigError(
-            f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+            f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}",
+            hint="the client secret never goes in the file: name the environment variable "
+            "that holds it with client_secret_env"
+            if "client_secret" in unknown
+            else None,
         )
     timing = {}
     if "overlap_seconds" in body:
@@ -382,6 +387,12 @@ def _fortnox(body: object, where: str) -> FortnoxSource:
                 f"not {body[key]!r}"
             )
         if key in ("api_url", "auth_url") and key in body:
+            host = urlsplit(body[key]).hostname or ""
+            if body[key].startswith("http://") and host not in ("localhost", "127.0.0.1", "::1"):
+                raise ConfigError(
+                    f"{where}: {key} {body[key]} is not HTTPS: tokens would travel in clear "
+                    "text (plain http is accepted for localhost only)"
+                )
             urls[key] = body[key]
     return FortnoxSource(
         client_id=body["client_id"],

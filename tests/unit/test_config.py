@@ -111,3 +111,42 @@ def test_a_tryton_source_keeps_its_password_in_the_environment(
 def test_tryton_source_mistakes(body: object, message: str, tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=message):
         parse_settings(_tryton(body), tmp_path / "x.toml")
+
+
+def _fortnox(body: object) -> dict:
+    return {"companies": {"acme": {"name": "Acme AB", "sources": {"fortnox": body}}}}
+
+
+def test_a_fortnox_source_keeps_its_client_secret_in_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = {"client_id": "abc", "client_secret_env": "ACME_FORTNOX",
+            "redirect_uri": "https://acme.se/cb"}  # fmt: skip
+    source = parse_settings(_fortnox(body), tmp_path / "x.toml").companies[0].fortnox
+    assert source is not None and source.api_url == "https://api.fortnox.se"
+    assert source.auth_url == "https://apps.fortnox.se/oauth-v1" and source.overlap_seconds == 600
+    monkeypatch.delenv("ACME_FORTNOX", raising=False)
+    with pytest.raises(ConfigError, match="ACME_FORTNOX, which is not set"):
+        source.client_secret()
+    monkeypatch.setenv("ACME_FORTNOX", "s3cret")
+    assert source.client_secret() == "s3cret"
+    sandbox = parse_settings(_fortnox({"sandbox": True}), tmp_path / "x.toml").companies[0]
+    assert sandbox.fortnox is not None and sandbox.fortnox.sandbox
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"client_id": "abc"}, "client_secret_env, redirect_uri required"),
+        ({"client_id": "a", "client_secret_env": "S", "redirect_uri": "https://x/",
+          "api_url": "http://api.fortnox.se"}, "api_url http://api.fortnox.se is not HTTPS"),
+        ({"client_id": "a", "client_secret_env": "S", "redirect_uri": "acme.se/cb"},
+         "redirect_uri must start with https://"),
+        ({"sandbox": True, "client_secret": "x"}, "unknown key.s. client_secret"),
+        ({"sandbox": True, "overlap_seconds": "ten"}, "'overlap_seconds' must be a number"),
+        ("fortnox", "sources.fortnox: expected a table"),
+    ],
+)  # fmt: skip
+def test_fortnox_source_mistakes(body: object, message: str, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=message):
+        parse_settings(_fortnox(body), tmp_path / "x.toml")
