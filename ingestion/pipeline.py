@@ -751,13 +751,13 @@ def fortnox_client(paths: Paths, company: Company) -> FortnoxClient:
     """A client for the company's Fortnox (its tokens in state.sqlite). The sandbox's OAuth
     client is in sandbox/fortnox.json; a sandbox company not yet authorized is authorized
     on the spot (the sandbox consents at once)."""
-    from sandbox.fortnox.running import FortnoxSandboxInfo, authorize_sandbox, fortnox_file
+    from sandbox.fortnox.running import authorize_sandbox, running
 
     source = company.fortnox
     assert source is not None
     tokens = TokenStore(paths, company.id)
     if source.sandbox:
-        info = FortnoxSandboxInfo.read(fortnox_file(paths))
+        info = running(paths)  # a fortnox.json left by a sandbox that stopped is not one
         if info is None:
             raise InputNotFoundError(
                 f"company '{company.id}' reads the Fortnox sandbox, which is not running",
@@ -814,7 +814,10 @@ def _fortnox_state(paths: Paths, company_id: str) -> fortnox.SyncState:
             )
         }
 
-    return fortnox.SyncState(marks, held_raw, held_vouchers)
+    lock = _loaded(
+        paths, "select end_date from raw_fortnox.locked_period where company_id = ?", [company_id]
+    )
+    return fortnox.SyncState(marks, held_raw, held_vouchers, lock[0][0] if lock else None)
 
 
 def _ingest_fortnox(paths: Paths, company: Company, say: Progress) -> LoadOutcome:
@@ -843,6 +846,7 @@ def _ingest_fortnox(paths: Paths, company: Company, say: Progress) -> LoadOutcom
             ),
         )
     except LedgerbridgeError as exc:
+        _forget_fortnox_marks(paths, company.id)
         return LoadOutcome(company.id, "fortnox", where, "failed", error=exc)
     rows = {f"{name} changed": n for name, n in counts.fetched.items() if n}
     status = "loaded" if rows or not state.lastmodified_from else "unchanged"
@@ -850,3 +854,20 @@ def _ingest_fortnox(paths: Paths, company: Company, say: Progress) -> LoadOutcom
         company.id, "fortnox", where, status, rows=rows, read=sum(counts.read.values()),
         client=client.stats,
     )  # fmt: skip
+
+
+def _forget_fortnox_marks(paths: Paths, company_id: str) -> None:
+    """After a failed load, the next run reads every resource whole: dlt merges each table
+    on its own, so the marks may have landed while a table they vouch for did not."""
+    if not _loaded(
+        paths,
+        "select 1 from information_schema.tables "
+        "where table_schema = 'raw_fortnox' and table_name = 'sync_state'",
+        [],
+    ):
+        return
+    con = connect_warehouse(paths)
+    try:
+        con.execute("delete from raw_fortnox.sync_state where company_id = ?", [company_id])
+    finally:
+        con.close()

@@ -649,8 +649,15 @@ def fortnox_authorize(
         )
         code = typer.prompt("Address or code")
     given = code.strip()
-    if "code=" in given:
+    if "code=" in given or "error=" in given:
         query = parse_qs(urlsplit(given).query)
+        if query.get("error"):  # the administrator declined, or Fortnox refused the request
+            reason = (query.get("error_description") or query["error"])[0]
+            raise ConfigError(
+                f"Fortnox did not authorize ledgerbridge: {reason}",
+                hint="approve the integration as an administrator of the company (with the "
+                "scopes the README lists), then run this command again",
+            )
         # an address pasted now must come from the approval just asked for (CSRF)
         if prompted and query.get("state") and query["state"] != [state]:
             raise ConfigError("the address is from another authorization (its state differs)")

@@ -6,17 +6,19 @@ number, …), with the typed columns the staging models use and the whole item a
 (``raw``), so nothing Fortnox sent is lost.
 
 - **Incremental.** Where Fortnox offers ``lastmodified`` (customers, articles, invoices,
-  invoice payments, accounts) a run asks for what changed since the previous run began, less
+  invoice payments) a run asks for what changed since the previous run began, less
   ``overlap`` (the parameter has minute resolution and the clocks differ). The watermark is
   the run's start in Fortnox's time zone (Europe/Stockholm), kept in ``sync_state`` and landed
-  in the same load as the rows: a failed load cannot move it. The overlap's re-reads of items
-  the warehouse holds unchanged (same JSON) are dropped, so "changed" means changed. Small
-  resources without ``lastmodified`` are read whole each run, and merged the same way.
+  with the rows; after a load that failed, the pipeline forgets the marks (dlt merges each
+  table on its own, so they may have landed without the rows) and the next run reads whole.
+  The overlap's re-reads of items the warehouse holds unchanged (same JSON) are dropped, so
+  "changed" means changed. Resources without ``lastmodified`` (or whose changes it does not
+  show: accounts' opening balances) are read whole each run, and merged the same way.
 - **Vouchers.** The voucher list carries no rows, so vouchers come in bulk through
   ``GET /3/sie/4`` (one request for a whole financial year, read with the SIE codec); the list
   is then compared with what the warehouse holds and only the few vouchers missing are read
-  one by one (``top up``). A year the locked period covers, whose vouchers the warehouse holds,
-  cannot get new ones and is not listed again.
+  one by one (``top up``). A year the locked period already covered when the previous run
+  listed it cannot have got new vouchers since, and is not listed again.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from ingestion.arrow_tables import AMOUNT, QUANTITY, Batcher, RawTable, schema
 from ledgerbridge.clients.fortnox import FortnoxBadResponse, FortnoxClient
 from ledgerbridge.errors import InvalidInputError
 from ledgerbridge.formats.sie import DIM_COST_CENTRE, DIM_PROJECT, SieReader
+from ledgerbridge.formats.sie.model import Voucher, VoucherRow
 
 DATASET = "raw_fortnox"
 FORTNOX_ZONE = ZoneInfo("Europe/Stockholm")
@@ -95,7 +98,9 @@ RESOURCES = (
         "Number>account_number:i Description>description:s Active>active:b SRU>sru:i "
         "CostCenterSettings>cost_center_settings:s ProjectSettings>project_settings:s "
         "VATCode>vat_code:s BalanceBroughtForward>balance_brought_forward:money"),
-        ("account_number",), lastmodified=True, per_year=True),
+        # read whole: an opening balance moves with the year before, not with the account's
+        # lastmodified, and a new year's chart may carry the old year's timestamps
+        ("account_number",), per_year=True),
     Resource("voucher_series", "/3/voucherseries", "VoucherSeriesCollection", _f(
         "Code>code:s Description>description:s Manual>manual:b"), ("code",), per_year=True),
     Resource("cost_centers", "/3/costcenters", "CostCenters", _f(
@@ -224,7 +229,7 @@ def _arrow(kind: object) -> pa.DataType:
     return {_MONEY: AMOUNT, _QTY: QUANTITY}.get(kind, kind)  # type: ignore[call-overload]
 
 
-def _value(resource: Resource, field: Field, raw: object) -> object:
+def _value(resource: Resource, field: Field, raw: object, record: str = "") -> object:
     if raw is None or raw == "":  # Fortnox sends an unset text as ""
         return None
     try:
@@ -239,7 +244,8 @@ def _value(resource: Resource, field: Field, raw: object) -> object:
             return bool(raw)
     except (ValueError, TypeError, InvalidOperation):
         raise FortnoxBadResponse(
-            f"Fortnox sent {resource.path} with {field.fortnox} = {raw!r}, which is not a "
+            f"Fortnox sent {resource.path}{f' ({record})' if record else ''} with "
+            f"{field.fortnox} = {raw!r}, which is not a "
             f"{'date' if field.kind == _D else 'number'}"
         ) from None
     return str(raw)
@@ -255,10 +261,16 @@ def item_row(
     row: dict = {"company_id": company_id}
     if resource.per_year:
         row["year_id"] = year_id
+    record = ", ".join(
+        f"{f.fortnox} {item.get(f.fortnox)}" for f in resource.fields
+        if f.column in resource.natural_key
+    )  # fmt: skip
+    if year_id is not None:
+        record += f" of financial year {year_id}"
     for field in resource.fields:
         if field.column == "year_id" and resource.per_year:
             continue
-        row[field.column] = _value(resource, field, item.get(field.fortnox))
+        row[field.column] = _value(resource, field, item.get(field.fortnox), record)
     missing = [c for c in resource.natural_key if row.get(c) in (None, "")]
     if missing:
         raise FortnoxBadResponse(
@@ -280,6 +292,21 @@ class SyncState:
     held_raw: Callable[[Resource, list[tuple]], dict[tuple, str]]
     #: year id → (series, number) of the vouchers held
     held_vouchers: Callable[[int], set[tuple[str, int]]]
+    #: the end of the locked period as the previous run saw it (after its voucher lists)
+    previous_lock: date | None = None
+
+
+def watermark(started: datetime, overlap: timedelta) -> datetime:
+    """Where the next ``lastmodified`` read starts: ``started − overlap`` as Fortnox's local
+    time (naive, Europe/Stockholm). Where that local time occurs twice (the autumn change) it
+    is taken an hour earlier, so that whichever of the two Fortnox reads it as, the read is
+    not after the mark. (A UTC instant never falls in spring's missing hour.)"""
+    local = (started - overlap).astimezone(FORTNOX_ZONE)
+    naive = local.replace(tzinfo=None)
+    twin = naive.replace(tzinfo=FORTNOX_ZONE, fold=1 - local.fold)
+    if twin.utcoffset() != local.utcoffset():
+        naive -= timedelta(hours=1)
+    return naive
 
 
 @dataclass
@@ -303,7 +330,6 @@ def fortnox_rows(
     """Arrow batches of every resource's changes, the vouchers missing from the warehouse,
     and the new watermarks."""
     started = now()
-    local_start = started.astimezone(FORTNOX_ZONE).replace(tzinfo=None)
     batch = Batcher(*(r.table for r in RESOURCES), VOUCHERS, VOUCHER_ROWS, LOCKED_PERIOD)
     sync = Batcher(SYNC_STATE)
 
@@ -314,7 +340,7 @@ def fortnox_rows(
     ]
     locked_body = client.get("/3/settings/lockedperiod").get("LockedPeriod") or {}
     locked = _value(BY_NAME["financial_years"], Field("EndDate", "end_date", _D),
-                    locked_body.get("EndDate"))  # fmt: skip
+                    locked_body.get("EndDate"), "the locked period")  # fmt: skip
     yield from batch.add(
         LOCKED_PERIOD.name, {"company_id": company_id, "end_date": locked, "fetched_at": started}
     )
@@ -345,12 +371,12 @@ def fortnox_rows(
         counts.read[resource.name] = read
         yield from sync.add(SYNC_STATE.name, {
             "company_id": company_id, "resource": resource.name,
-            "lastmodified_from": local_start - overlap if resource.lastmodified else None,
+            "lastmodified_from": watermark(started, overlap) if resource.lastmodified else None,
             "records_fetched": fetched, "records_read": read, "synced_at": started,
         })  # fmt: skip
 
     for year in sorted(years, key=lambda y: y["from_date"]):
-        yield from _year_vouchers(client, company_id, year, locked, state, counts, batch, say,
+        yield from _year_vouchers(client, company_id, year, state, counts, batch, say,
                                   started)  # fmt: skip
     yield from sync.add(SYNC_STATE.name, {
         "company_id": company_id, "resource": "vouchers", "lastmodified_from": None,
@@ -365,7 +391,6 @@ def _year_vouchers(
     client: FortnoxClient,
     company_id: str,
     year: dict,
-    locked: date | None,
     state: SyncState,
     counts: SyncCounts,
     batch: Batcher,
@@ -374,12 +399,22 @@ def _year_vouchers(
 ) -> Iterator[object]:
     year_id = year["year_id"]
     held = state.held_vouchers(year_id)
-    if held and locked is not None and year["to_date"] <= locked:
-        return  # the whole year is locked: nothing can be added to it
+    lock = state.previous_lock
+    if held and lock is not None and year["to_date"] <= lock:
+        # the year was locked already when the previous run listed it: nothing can have been
+        # added since (a lock set after that run, over closing entries booked after it, is
+        # not seen here and the year is listed once more)
+        return
     listed: dict[tuple[str, int], dict] = {}
     for page in client.pages("/3/vouchers", "Vouchers", {"financialyear": year_id}):
         for item in page:
-            listed[(str(item["VoucherSeries"]), int(item["VoucherNumber"]))] = item
+            try:
+                listed[(str(item["VoucherSeries"]), int(item["VoucherNumber"]))] = item
+            except (KeyError, TypeError, ValueError):
+                raise FortnoxBadResponse(
+                    f"Fortnox listed a voucher of financial year {year_id} without a "
+                    f"series and number: {_canonical(item)[:200]}"
+                ) from None
     counts.read["vouchers"] = counts.read.get("vouchers", 0) + len(listed)
     missing = sorted(set(listed) - held)
     if not missing:
@@ -451,7 +486,7 @@ def _sie_vouchers(
                             "voucher_series": voucher.series,
                             "voucher_number": number,
                             "row_number": i,
-                            "account_number": int(row.account),
+                            "account_number": _account(name, voucher, row),
                             "amount": row.amount,
                             "cost_center": row.object_id(DIM_COST_CENTRE),
                             "project": row.object_id(DIM_PROJECT),
@@ -466,6 +501,16 @@ def _sie_vouchers(
                     yield head, rows
         except InvalidInputError as exc:
             raise FortnoxBadResponse(f"{exc.message}", hint=exc.hint) from None
+
+
+def _account(name: str, voucher: Voucher, row: VoucherRow) -> int:
+    try:
+        return int(row.account)
+    except ValueError:
+        raise FortnoxBadResponse(
+            f"{name}, line {row.line}: {voucher.describe()} books on account "
+            f"{row.account!r}, which is not a number as Fortnox's accounts are"
+        ) from None
 
 
 def _api_voucher(

@@ -46,6 +46,9 @@ RATE_WINDOW = 5.0
 #: Added to the window: the server counts arrival times, a little later than send times.
 WINDOW_MARGIN = 0.1
 MAX_PAGE = 500
+#: Seconds to wait for the token endpoint (a refresh holds state.sqlite's write lock, whose
+#: other users wait up to 30 s).
+TOKEN_TIMEOUT = 15.0
 #: 429s met by one request before it gives up (about three minutes of waiting).
 MAX_RATE_WAITS = 40
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
@@ -129,11 +132,6 @@ class RateLimiter:
                 self.waited += pause
                 self._sleep(pause)
 
-    def reset(self) -> None:
-        """A new access token has a window of its own."""
-        with self._lock:
-            self._sent.clear()
-
 
 @dataclass
 class Stats:
@@ -195,46 +193,71 @@ class FortnoxClient:
         )
         self.tokens.save(tokens)
         self._current = tokens
-        self.limiter.reset()
         return tokens
 
     def _token_call(self, form: dict) -> Tokens:
+        """One call to the token endpoint. Never retried, and its answers never quoted: a
+        refresh that was carried out has spent the old refresh token, and its answer holds
+        the new one."""
         basic = base64.b64encode(f"{self.client_id}:{self._secret}".encode()).decode()
+        again = f"ledgerbridge fortnox authorize --company {self.tokens.company_id}"
+        refreshing = form["grant_type"] == "refresh_token"
         try:
             response = self._http.post(
                 f"{self.auth_url}/token",
                 data=form,
                 headers={"Authorization": f"Basic {basic}"},
-                timeout=self.timeout,
+                # short: a refresh holds state.sqlite's write lock while it waits
+                timeout=TOKEN_TIMEOUT,
             )
         except requests.RequestException as exc:
             raise FortnoxUnreachable(
-                f"cannot reach Fortnox's token endpoint {self.auth_url}/token: {type(exc).__name__}"
+                f"Fortnox's token endpoint {self.auth_url}/token did not answer: {_reason(exc)}",
+                hint=(
+                    "try again; if Fortnox carried out the refresh before the answer was "
+                    f"lost, the saved refresh token is spent and the next run says so: then "
+                    f"run `{again}`"
+                )
+                if refreshing
+                else None,
             ) from None
-        if response.status_code != 200:
+        status = response.status_code
+        if status == 429 or status >= 500:
+            raise FortnoxUnreachable(
+                f"Fortnox's token endpoint answered HTTP {status}",
+                hint="Fortnox is busy or down: try again later (nothing needs authorizing)",
+            )
+        if status != 200:
             reason = _oauth_error(response)
-            again = "authorize the integration again: `ledgerbridge fortnox authorize`"
-            if response.status_code == 401 or reason == "invalid_client":
+            if status == 401 or reason == "invalid_client":
                 raise FortnoxNotAuthorized(
                     f"Fortnox refused the client id/secret of the integration ({reason})",
                     hint="check client_id and the client secret's environment variable",
                 )
+            if refreshing:
+                raise FortnoxNotAuthorized(
+                    f"Fortnox refused the saved refresh token ({reason})",
+                    hint="a refresh token is single-use and lives 45 days unused; connect the "
+                    f"company again: `{again}`",
+                )
             raise FortnoxNotAuthorized(
-                f"Fortnox refused the {form['grant_type'].replace('_', ' ')} ({reason})",
-                hint=f"a refresh token is single-use and lives 45 days; {again}",
+                f"Fortnox refused the authorization code ({reason})",
+                hint="a code is good once and for 10 minutes, with the redirect_uri it was "
+                f"asked with; approve again and pass the new address: `{again}`",
             )
-        body = _parse_json(response, "POST", "/oauth-v1/token")
         try:
+            body = _parse_json(response, "POST", "/oauth-v1/token", quote=False)
             return Tokens(
                 access_token=str(body["access_token"]),
                 refresh_token=str(body["refresh_token"]),
                 expires_at=self.clock() + float(body.get("expires_in", 3600)),
                 scope=str(body.get("scope", "")),
             )
-        except (KeyError, TypeError, ValueError):
-            raise FortnoxBadResponse(
-                f"Fortnox's token endpoint {self.auth_url}/token answered without "
-                "access_token and refresh_token"
+        except (FortnoxBadResponse, KeyError, TypeError, ValueError):
+            raise FortnoxNotAuthorized(
+                f"Fortnox's token endpoint {self.auth_url}/token answered without a readable "
+                "access_token and refresh_token",
+                hint=f"if the next run is refused too, connect the company again: `{again}`",
             ) from None
 
     def _access(self, stale: str | None = None) -> str:
@@ -252,8 +275,7 @@ class FortnoxClient:
                 hint="run `ledgerbridge fortnox authorize --company "
                 f"{self.tokens.company_id}` once (see the README, 'Connecting Fortnox')",
             )
-        if self._current is None or new.access_token != self._current.access_token:
-            self.limiter.reset()
+        # the window stays as it is: Fortnox counts per integration and company, not per token
         self._current = new
         return new.access_token
 
@@ -336,13 +358,15 @@ class FortnoxClient:
             return FortnoxNotAuthorized(
                 f"Fortnox refused the access token for {where}"
                 + (f": {message}" if message else ""),
-                hint="authorize the integration again: `ledgerbridge fortnox authorize`",
+                hint="connect the company again: `ledgerbridge fortnox authorize --company "
+                f"{self.tokens.company_id}`",
             )
         if status == 403:
             return FortnoxNotAuthorized(
                 f"Fortnox denied {where}" + (f": {message}" if message else ""),
                 hint="the integration lacks a scope, or the company's licence lacks the "
-                "module; authorize again with the scopes in the README",
+                "module; add the scopes the README lists and connect again: `ledgerbridge "
+                f"fortnox authorize --company {self.tokens.company_id}`",
             )
         text = message or response.text[:200].strip() or response.reason
         return FortnoxRefused(
@@ -396,7 +420,8 @@ def _marked(value: Any) -> str:
     raise TypeError(f"cannot send {type(value).__name__} to Fortnox")
 
 
-def _parse_json(response: requests.Response, method: str, path: str) -> dict:
+def _parse_json(response: requests.Response, method: str, path: str, *, quote: bool = True) -> dict:
+    """The JSON object of an answer; ``quote``: an error may show how the answer begins."""
     try:
         body = json.loads(response.content, parse_float=Decimal)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -408,7 +433,8 @@ def _parse_json(response: requests.Response, method: str, path: str) -> dict:
         start = response.content[:60].decode("utf-8", "replace")
         raise FortnoxBadResponse(
             f"Fortnox at {urlsplit(response.url).netloc} answered {method} {path} "
-            f"(HTTP {response.status_code}) with malformed JSON: {detail}; it begins {start!r}",
+            f"(HTTP {response.status_code}) with malformed JSON: {detail}"
+            + (f"; it begins {start!r}" if quote else ""),
             hint="nothing of this run was loaded; try again, and report it to Fortnox if it "
             "persists",
         ) from None

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ledgerbridge.config import Paths
+from ledgerbridge.errors import LedgerbridgeError
 from ledgerbridge.state import connect
 
 _SCHEMA = """
@@ -45,6 +46,10 @@ class Tokens:
 
     def fresh(self, now: float) -> bool:
         return bool(self.access_token) and self.expires_at - EARLY_SECONDS > now
+
+
+class TokenStoreBusy(LedgerbridgeError):
+    code = "fortnox-tokens"
 
 
 #: Calls the token endpoint with a refresh token; answers the new pair (or raises).
@@ -111,7 +116,14 @@ class TokenStore:
         with self._thread_lock:
             con = self._connect()
             try:
-                con.execute("begin immediate")
+                try:
+                    con.execute("begin immediate")
+                except sqlite3.OperationalError as exc:  # another writer held it past 30 s
+                    raise TokenStoreBusy(
+                        f"{self.paths.state} stayed locked while refreshing the Fortnox token "
+                        f"of company '{self.company_id}' ({exc})",
+                        hint="another ledgerbridge run holds it; try again when it is done",
+                    ) from None
                 try:
                     held = self._read(con)
                     if held is None:

@@ -204,7 +204,13 @@ def authorize_sandbox(client: object, redirect_uri: str) -> None:
 
     assert isinstance(client, FortnoxClient)
     url, state = client.authorization_url(redirect_uri)
-    answer = requests.get(url, allow_redirects=False, timeout=10)
+    try:
+        answer = requests.get(url, allow_redirects=False, timeout=10)
+    except requests.RequestException as exc:
+        raise FortnoxNotAuthorized(
+            f"the Fortnox sandbox at {client.auth_url} did not answer ({type(exc).__name__})",
+            hint="is it running? `ledgerbridge sandbox up`",
+        ) from None
     query = parse_qs(urlsplit(answer.headers.get("Location", "")).query)
     if answer.status_code != 302 or query.get("state") != [state] or "code" not in query:
         raise FortnoxNotAuthorized(

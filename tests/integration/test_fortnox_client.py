@@ -21,6 +21,7 @@ from ledgerbridge.clients.fortnox import (
     FortnoxClient,
     FortnoxError,
     FortnoxNotAuthorized,
+    FortnoxUncertain,
     RateLimiter,
     check_url,
 )
@@ -258,27 +259,42 @@ def test_a_fifth_of_answers_being_500_still_reads_everything_once(
     assert client.stats.retried > 0 and client.stats.failed == 0
 
 
+SALE = {"Voucher": {"Description": "Test", "TransactionDate": "2025-03-03", "Year": 2,
+                    "VoucherSeries": "A", "VoucherRows": [
+                        {"Account": 1510, "Debit": Decimal("10.00"), "Credit": 0},
+                        {"Account": 2611, "Debit": 0, "Credit": Decimal("10.00")}]}}  # fmt: skip
+
+
+def post_ten(client: FortnoxClient) -> tuple[list[int], list[FortnoxError]]:
+    created, failed = [], []
+    for _ in range(10):
+        try:
+            created.append(client.post("/3/vouchers", SALE)["Voucher"]["VoucherNumber"])
+        except FortnoxError as exc:
+            failed.append(exc)
+    return created, failed
+
+
 @pytest.mark.parametrize("faults", [Faults(error_rate=0.2, seed=3)])
 def test_a_write_refused_with_500_is_not_sent_again(
     client: FortnoxClient, sandbox: Sandbox
 ) -> None:
-    rows = [
-        {"Account": 1510, "Debit": Decimal("10.00"), "Credit": 0},
-        {"Account": 2611, "Debit": 0, "Credit": Decimal("10.00")},
-    ]
-    sale = {"Voucher": {"Description": "Test", "TransactionDate": "2025-03-03", "Year": 2,
-                        "VoucherSeries": "A", "VoucherRows": rows}}  # fmt: skip
-    outcomes = []
-    for _ in range(10):
-        try:
-            outcomes.append(client.post("/3/vouchers", sale)["Voucher"]["VoucherNumber"])
-        except FortnoxError as exc:
-            outcomes.append(str(exc))
-    created = [o for o in outcomes if isinstance(o, int)]
-    failed = [o for o in outcomes if isinstance(o, str)]
-    assert failed and all("HTTP 500" in f for f in failed)
+    before = sandbox.app.requests
+    _, failed = post_ten(client)
+    assert failed and all("HTTP 500" in str(f) for f in failed)
+    assert sandbox.app.requests - before == 10  # each write sent once, whatever the answer
+
+
+@pytest.mark.parametrize("faults", [Faults(drop_after_rate=0.3, seed=5)])
+def test_a_write_whose_answer_is_lost_is_reported_uncertain_and_not_resent(
+    client: FortnoxClient, sandbox: Sandbox
+) -> None:
+    created, failed = post_ten(client)
+    assert failed and all(isinstance(f, FortnoxUncertain) for f in failed)
+    assert all("may or may not have carried it out" in str(f) for f in failed)
+    # Fortnox did book each of them, once: sending one again would have booked it twice
     held = sandbox.store.one("select count(*) from vouchers where number > 1200")[0]
-    assert held == len(created)  # a refused write was not sent twice
+    assert held == 10 and len(created) == 10 - len(failed)
 
 
 def test_malformed_json_is_a_clear_error(client: FortnoxClient, sandbox: Sandbox) -> None:
@@ -301,6 +317,20 @@ def test_secrets_never_reach_logs_or_messages(
     logged = caplog.text + repr(client) + repr(tokens)
     for secret in (tokens.access_token, tokens.refresh_token, SECRET):
         assert secret not in logged
+
+
+def test_a_broken_token_answer_is_never_quoted(
+    client: FortnoxClient, sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Its first bytes are the new access token: an error showing them would leak it."""
+    caplog.set_level(logging.DEBUG)
+    sandbox.clock.ahead += 3601
+    sandbox.proxy.paths.add("/oauth-v1/token")  # type: ignore[attr-defined]
+    with pytest.raises(FortnoxNotAuthorized) as caught:
+        client.get("/3/financialyears")
+    text = str(caught.value) + (caught.value.hint or "") + caplog.text
+    assert "without a readable access_token" in text and 'access_token"' not in text
+    assert "ledgerbridge fortnox authorize --company demo_ab" in caught.value.hint
 
 
 def test_plain_http_is_refused_except_on_this_machine() -> None:

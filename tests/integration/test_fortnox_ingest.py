@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -51,11 +51,13 @@ class Counting(Corrupting):
         self.seen = 0
         self.after: tuple[int, object] | None = None
         self.asked: list[str] = []
+        self.queries: list[str] = []
 
     def __call__(self, environ: dict, start_response):
         if environ["PATH_INFO"].startswith("/3/"):
             self.seen += 1
             self.asked.append(environ["PATH_INFO"])
+            self.queries.append(environ.get("QUERY_STRING", ""))
             if self.after and self.seen == self.after[0]:
                 self.after[1]()  # type: ignore[operator]
         return super().__call__(environ, start_response)
@@ -69,8 +71,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
 @pytest.fixture
 def sandbox(demo: DemoResult, tmp_path: Path) -> Iterator[Sandbox]:
     store = Store(tmp_path / "fortnox.sqlite")
+    # the books as they stood at the end of 2025, long before the runs below
     seed_from_demo(store, demo.folder, client_id=CLIENT, client_secret=SECRET,
-                   redirect_uri=REDIRECT)  # fmt: skip
+                   redirect_uri=REDIRECT, now=datetime(2025, 12, 31, 18, tzinfo=UTC))  # fmt: skip
     clock = Clock()
     app = FortnoxSandbox(store, clock=clock)
     proxy = Counting(app)
@@ -183,12 +186,7 @@ def test_a_full_load_then_an_incremental_load_of_only_the_changes(
     year = max(client.get("/3/financialyears")["FinancialYears"], key=lambda y: y["FromDate"])
     open_day = client.get("/3/settings/lockedperiod")["LockedPeriod"]["EndDate"]
     day = (date.fromisoformat(open_day) + timedelta(days=1)).isoformat()
-    other = sandbox.store.one(
-        "select number from accounts where year_id = ? and number between 2000 and 2999 "
-        "and active = 1 and cost_center_settings != 'MANDATORY' "
-        "and project_settings != 'MANDATORY' order by number limit 1",
-        (year["Id"],),
-    )["number"]
+    other = free_account(sandbox.store, year["Id"])
     rows = [
         {"Account": 1930, "Debit": Decimal("100.00"), "Credit": 0},
         {"Account": other, "Debit": 0, "Credit": Decimal("100.00")},
@@ -201,9 +199,15 @@ def test_a_full_load_then_an_incremental_load_of_only_the_changes(
     sandbox.proxy.asked.clear()
     again = ingest(paths, settings).outcomes[0]
     assert again.status == "loaded"
-    # the overlap read the seeded records again, but only what changed counts and lands
     assert again.rows == {"customers changed": 1, "vouchers changed": 2}
     assert "/3/sie/4" not in sandbox.proxy.asked
+    # lastmodified asked for the changes only: the one customer, nothing of the rest
+    assert read_per_resource(paths) == {
+        "customers": 1,
+        "articles": 0,
+        "invoices": 0,
+        "invoice_payments": 0,
+    }
     assert_mirrors_the_sandbox(paths, sandbox.store)
     con = warehouse(paths)
     try:
@@ -220,6 +224,61 @@ def test_a_full_load_then_an_incremental_load_of_only_the_changes(
 
     quiet = ingest(paths, settings).outcomes[0]
     assert quiet.status == "unchanged" and quiet.rows == {}
+
+
+def free_account(store: Store, year_id: int) -> int:
+    """A balance-sheet account of the year that takes no dimension by force."""
+    return store.one(
+        "select number from accounts where year_id = ? and number between 2000 and 2999 "
+        "and active = 1 and cost_center_settings != 'MANDATORY' "
+        "and project_settings != 'MANDATORY' order by number limit 1",
+        (year_id,),
+    )["number"]
+
+
+def read_per_resource(paths: Paths) -> dict[str, int]:
+    return dict(
+        warehouse_rows(
+            paths.home,
+            "select resource, records_read from raw_fortnox.sync_state "
+            "where lastmodified_from is not null",
+        )
+    )
+
+
+def test_a_year_locked_after_the_last_run_is_read_once_more(
+    sandbox: Sandbox, settings: Settings, paths: Paths
+) -> None:
+    """Closing entries booked into a year and the year locked right after, between two runs:
+    the year is listed again (its lock is new), and only once it was locked at the previous
+    run's read is it left alone."""
+    with sandbox.store.transaction() as db:
+        db.execute("update settings set value = '2024-06-30' where key = 'locked_until'")
+    assert ingest(paths, settings).outcomes[0].status == "loaded"
+    client = fortnox_client(paths, settings.company("demo_ab"))
+    first = min(client.get("/3/financialyears")["FinancialYears"], key=lambda y: y["FromDate"])
+    client.post("/3/vouchers", {"Voucher": {
+        "Description": "Bokslut 2024", "TransactionDate": "2024-12-31", "Year": first["Id"],
+        "VoucherSeries": "A", "VoucherRows": [
+            {"Account": 1930, "Debit": Decimal("1.00"), "Credit": 0},
+            {"Account": free_account(sandbox.store, first["Id"]), "Debit": 0,
+             "Credit": Decimal("1.00")}]}})  # fmt: skip
+    with sandbox.store.transaction() as db:
+        db.execute("update settings set value = '2024-12-31' where key = 'locked_until'")
+    sandbox.proxy.queries.clear()
+    closing = ingest(paths, settings).outcomes[0]
+    assert closing.rows.get("vouchers changed") == 1
+    assert_mirrors_the_sandbox(paths, sandbox.store)
+    assert any(f"financialyear={first['Id']}" in q for q in sandbox.proxy.queries)
+    sandbox.proxy.queries.clear()
+    assert ingest(paths, settings).outcomes[0].status == "unchanged"
+    voucher_lists = [
+        q for a, q in zip(sandbox.proxy.asked[-len(sandbox.proxy.queries):],
+                          sandbox.proxy.queries, strict=True)
+        if a == "/3/vouchers"
+    ]  # fmt: skip
+    assert voucher_lists and not any(f"financialyear={first['Id']}&" in q + "&"
+                                     for q in voucher_lists)  # fmt: skip
 
 
 def test_an_access_token_expiring_mid_run_is_refreshed_once_and_the_run_completes(
