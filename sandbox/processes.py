@@ -7,11 +7,14 @@ the command that started them until `ledgerbridge sandbox down`.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
 import time
+from dataclasses import asdict
 from pathlib import Path
+from typing import Self
 
 
 def free_port() -> int:
@@ -46,3 +49,21 @@ def stop(pid: int) -> None:
     if alive(pid):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, signal.SIGKILL)
+
+
+class InfoFile:
+    """A sandbox's dataclass of how to reach it, kept as JSON beside it: written whole and
+    renamed into place, readable by its owner only (it holds a password or client secret)."""
+
+    @classmethod
+    def read(cls, path: Path) -> Self | None:
+        try:
+            return cls(**json.loads(path.read_text(encoding="utf-8")))
+        except (FileNotFoundError, json.JSONDecodeError, TypeError):
+            return None
+
+    def write(self, path: Path) -> None:
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")  # type: ignore[call-overload]
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -25,7 +25,7 @@ import requests
 
 from ledgerbridge.config import Paths
 from sandbox.fortnox.store import Store
-from sandbox.processes import alive, free_port, stop
+from sandbox.processes import InfoFile, alive, free_port, stop
 from sandbox.tryton.server import SandboxError
 
 CLIENT_ID = "ledgerbridge-sandbox"
@@ -33,7 +33,7 @@ REDIRECT_URI = "http://localhost/ledgerbridge/fortnox-callback"
 
 
 @dataclass(frozen=True)
-class FortnoxSandboxInfo:
+class FortnoxSandboxInfo(InfoFile):
     """What fortnox.json holds: how to reach the running Fortnox sandbox."""
 
     url: str
@@ -44,19 +44,6 @@ class FortnoxSandboxInfo:
     database: str
     log_file: str
     started_at: str
-
-    @classmethod
-    def read(cls, path: Path) -> FortnoxSandboxInfo | None:
-        try:
-            return cls(**json.loads(path.read_text(encoding="utf-8")))
-        except (FileNotFoundError, json.JSONDecodeError, TypeError):
-            return None
-
-    def write(self, path: Path) -> None:
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
-        os.chmod(tmp, 0o600)  # holds the OAuth client secret
-        os.replace(tmp, path)
 
 
 def fortnox_file(paths: Paths) -> Path:

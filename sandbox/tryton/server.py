@@ -20,13 +20,13 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ledgerbridge.config import Paths
 from ledgerbridge.errors import LedgerbridgeError
-from sandbox.processes import alive, free_port, stop
+from sandbox.processes import InfoFile, alive, free_port, stop
 
 #: The Tryton modules the sandbox ERP runs (their dependencies are activated with them).
 MODULES = (
@@ -58,7 +58,7 @@ class SandboxError(LedgerbridgeError):
 
 
 @dataclass(frozen=True)
-class SandboxInfo:
+class SandboxInfo(InfoFile):
     """What sandbox.json holds: how to reach the running sandbox ERP."""
 
     url: str
@@ -68,18 +68,6 @@ class SandboxInfo:
     pid: int
     log_file: str
     started_at: str
-
-    @classmethod
-    def read(cls, path: Path) -> SandboxInfo | None:
-        try:
-            return cls(**json.loads(path.read_text(encoding="utf-8")))
-        except (FileNotFoundError, json.JSONDecodeError, TypeError):
-            return None
-
-    def write(self, path: Path) -> None:
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
 
 
 def sandbox_file(paths: Paths) -> Path:

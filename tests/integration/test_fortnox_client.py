@@ -43,14 +43,6 @@ class Clock:
         return time.time() + self.ahead
 
 
-@dataclass
-class Sandbox:
-    url: str
-    app: FortnoxSandbox
-    clock: Clock
-    store: Store
-
-
 class Corrupting:
     """A proxy in front of the sandbox that cuts the JSON of chosen answers short, as a
     broken gateway would."""
@@ -65,6 +57,17 @@ class Corrupting:
         body = b"".join(self.app(environ, lambda *_a, **_k: None))
         start_response("200 OK", [("Content-Type", "application/json")])
         return [body[: len(body) // 2]]
+
+
+@dataclass
+class Sandbox:
+    """A sandbox served on a free port, behind a proxy that can corrupt its answers."""
+
+    url: str
+    app: FortnoxSandbox
+    clock: Clock
+    store: Store
+    proxy: Corrupting
 
 
 @pytest.fixture
@@ -97,8 +100,7 @@ def sandbox(tmp_path: Path, faults: Faults) -> Iterator[Sandbox]:
     http = make_server("127.0.0.1", 0, proxy, threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
-    sandbox = Sandbox(f"http://127.0.0.1:{http.server_port}", app, clock, store)
-    sandbox.proxy = proxy  # type: ignore[attr-defined]
+    sandbox = Sandbox(f"http://127.0.0.1:{http.server_port}", app, clock, store, proxy)
     try:
         yield sandbox
     finally:
@@ -298,7 +300,7 @@ def test_a_write_whose_answer_is_lost_is_reported_uncertain_and_not_resent(
 
 
 def test_malformed_json_is_a_clear_error(client: FortnoxClient, sandbox: Sandbox) -> None:
-    sandbox.proxy.paths.add("/3/costcenters")  # type: ignore[attr-defined]
+    sandbox.proxy.paths.add("/3/costcenters")
     with pytest.raises(FortnoxBadResponse) as caught:
         client.get("/3/costcenters")
     message = str(caught.value)
@@ -325,7 +327,7 @@ def test_a_broken_token_answer_is_never_quoted(
     """Its first bytes are the new access token: an error showing them would leak it."""
     caplog.set_level(logging.DEBUG)
     sandbox.clock.ahead += 3601
-    sandbox.proxy.paths.add("/oauth-v1/token")  # type: ignore[attr-defined]
+    sandbox.proxy.paths.add("/oauth-v1/token")
     with pytest.raises(FortnoxNotAuthorized) as caught:
         client.get("/3/financialyears")
     text = str(caught.value) + (caught.value.hint or "") + caplog.text

@@ -9,7 +9,6 @@ import contextlib
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -28,19 +27,10 @@ from sandbox.fortnox.running import FortnoxSandboxInfo, authorize_sandbox
 from sandbox.fortnox.seed import seed_from_demo
 from sandbox.fortnox.store import Store
 from tests.conftest import run_cli, warehouse_rows
-from tests.integration.test_fortnox_client import Clock, Corrupting
+from tests.integration.test_fortnox_client import Clock, Corrupting, Sandbox
 from tests.integration.test_fortnox_sandbox import CLIENT, REDIRECT, SECRET
 
 SECRET_ENV = "LEDGERBRIDGE_TEST_FORTNOX_SECRET"
-
-
-@dataclass
-class Sandbox:
-    url: str
-    app: FortnoxSandbox
-    clock: Clock
-    store: Store
-    proxy: Corrupting
 
 
 class Counting(Corrupting):
