@@ -256,6 +256,7 @@ def test_publish_swaps_while_a_reader_keeps_its_snapshot(demo_home: Path, tmp_pa
         assert set(info) == {
             "dim_account",
             "fct_gl_entries",
+            "rec_findings",
             "rpt_income_statement",
             "rpt_trial_balance",
         }

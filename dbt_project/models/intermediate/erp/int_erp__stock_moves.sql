@@ -2,6 +2,8 @@
 -- Stock movements per warehouse: one row per done move and warehouse it enters or leaves,
 -- quantity signed (+ in, − out) and valued at the move's cost. Moves inside one warehouse
 -- (input → storage → output) change neither its quantity nor its value and are left out.
+-- Tryton gives internal moves (transfers between warehouses) no cost: they are valued at the
+-- product's cost price, as Tryton values its stock (fixed cost method), alike on both sides.
 with
 
 moves as (
@@ -43,8 +45,9 @@ final as (
         items.item_number,
         warehouses.location_code as warehouse_code,
         cast(sides.direction * sides.quantity as decimal(18, 4)) as quantity,
-        sides.unit_cost,
-        {{ money('sides.direction * sides.quantity * sides.unit_cost') }} as stock_value
+        coalesce(sides.unit_cost, items.cost_price) as unit_cost,
+        {{ money('sides.direction * sides.quantity * coalesce(sides.unit_cost, items.cost_price)') }}
+            as stock_value
     from sides
     left join {{ ref('stg_tryton__products') }} as items
         on items.company_id = sides.company_id and items.product_id = sides.product_id

@@ -1,0 +1,46 @@
+{{ config(enabled=ledgerbridge_source('sie') or ledgerbridge_source('fortnox')) }}
+-- One row per invoice booked by more than one voucher that still stands (finding kind
+-- duplicate_booking): a booking a later voucher reverses does not count. Needs the books only,
+-- so it runs for every company whatever its ERP.
+with
+
+bookings as (
+    select * from {{ ref('int_rec__invoice_bookings') }} where not is_reversed
+),
+
+duplicated as (
+    select
+        company_id,
+        invoice_kind,
+        invoice_number,
+        count(*) as bookings,
+        string_agg(
+            voucher_series || ' ' || voucher_number || ' ('
+            || cast(voucher_date as {{ dbt.type_string() }}) || ')',
+            ', ' order by booking_number
+        ) as vouchers,
+        string_agg(
+            case when booking_number > 1 then voucher_series || ' ' || voucher_number end,
+            ', ' order by booking_number
+        ) as later_vouchers
+    from bookings
+    group by company_id, invoice_kind, invoice_number
+    having count(*) > 1
+),
+
+final as (
+    select
+        company_id,
+        'duplicate_booking' as kind,
+        invoice_number as document,
+        'high' as severity,
+        invoice_kind || ' invoice ' || invoice_number || ' is booked '
+        || cast(bookings as {{ dbt.type_string() }}) || ' times: vouchers ' || vouchers
+            as details,
+        'Reverse the later booking (voucher ' || later_vouchers || ') with a voucher that'
+        || ' references it and negates its rows; posted vouchers cannot be deleted'
+            as suggested_action
+    from duplicated
+)
+
+select * from final
