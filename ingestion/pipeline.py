@@ -751,13 +751,13 @@ def fortnox_client(paths: Paths, company: Company) -> FortnoxClient:
     """A client for the company's Fortnox (its tokens in state.sqlite). The sandbox's OAuth
     client is in sandbox/fortnox.json; a sandbox company not yet authorized is authorized
     on the spot (the sandbox consents at once)."""
-    from sandbox.fortnox.running import authorize_sandbox, running
+    from sandbox.fortnox.running import authorize_sandbox, reachable
 
     source = company.fortnox
     assert source is not None
     tokens = TokenStore(paths, company.id)
     if source.sandbox:
-        info = running(paths)  # a fortnox.json left by a sandbox that stopped is not one
+        info = reachable(paths)  # a fortnox.json left by a sandbox that stopped is not one
         if info is None:
             raise InputNotFoundError(
                 f"company '{company.id}' reads the Fortnox sandbox, which is not running",

@@ -65,6 +65,24 @@ def running(paths: Paths) -> FortnoxSandboxInfo | None:
     return info
 
 
+def reachable(paths: Paths) -> FortnoxSandboxInfo | None:
+    """The Fortnox sandbox fortnox.json names, if a Fortnox sandbox still runs as that pid:
+    what a client may talk to (a home copied from another reads the other's sandbox, as the
+    copy's configuration says), where ``running`` is what this home may stop."""
+    info = FortnoxSandboxInfo.read(fortnox_file(paths))
+    if info is None or not alive(info.pid) or not _is_a_fortnox_sandbox(info.pid):
+        return None
+    return info
+
+
+def _is_a_fortnox_sandbox(pid: int) -> bool:
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:  # no /proc (not Linux): trust the pid
+        return True
+    return b"sandbox.fortnox" in command
+
+
 def _serves_this_home(pid: int, paths: Paths) -> bool:
     """Whether ``pid`` is this home's sandbox (a stale pid must never get somebody else's
     process stopped)."""

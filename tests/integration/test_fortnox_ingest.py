@@ -6,6 +6,7 @@ nothing landed."""
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -394,3 +395,24 @@ def test_the_cli_starts_the_fortnox_sandbox_and_connects_a_company(tmp_path: Pat
         down = run_cli("sandbox", "down", home=home)
     assert down.returncode == 0 and "Stopped the Fortnox sandbox" in down.output
     assert not (home / "sandbox" / "fortnox.json").exists()
+
+
+def test_a_stale_sandbox_file_says_the_sandbox_is_not_running(tmp_path: Path) -> None:
+    """After a reboot fortnox.json may name a pid that is gone, or now somebody else's."""
+    home = tmp_path / "home"
+    paths = Paths(home).ensure()
+    paths.sandbox.mkdir()
+    for pid in (99999999, os.getpid()):  # gone, and a process that is no Fortnox sandbox
+        FortnoxSandboxInfo(
+            url="http://127.0.0.1:9", client_id="c", client_secret="s", redirect_uri="http://x",
+            pid=pid, database="x", log_file="x", started_at="x",
+        ).write(paths.sandbox / "fortnox.json")  # fmt: skip
+        (home / "ledgerbridge.toml").write_text(
+            '[companies.demo_ab]\nname = "Demo AB"\n'
+            "[companies.demo_ab.sources.fortnox]\nsandbox = true\n",
+            encoding="utf-8",
+        )
+        result = run_cli("ingest", home=home)
+        assert result.returncode == 1
+        assert "reads the Fortnox sandbox, which is not running" in result.output
+        assert "ledgerbridge sandbox up" in result.output
