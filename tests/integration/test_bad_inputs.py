@@ -271,7 +271,10 @@ def test_two_demos_started_together_one_wins(tmp_path: Path) -> None:
         )
         for _ in range(2)
     ]
-    outcomes = [(p.wait(timeout=600), p.stderr.read()) for p in env_runs]
+    try:
+        outcomes = [(p.wait(timeout=600), p.stderr.read()) for p in env_runs]
+    finally:  # the winner's Fortnox sandbox keeps running otherwise
+        run_cli("sandbox", "down", home=home)
     codes = sorted(code for code, _ in outcomes)
     assert codes == [0, 1], outcomes
     loser = next(err for code, err in outcomes if code == 1)
