@@ -451,6 +451,16 @@ def status() -> None:
         for table, rows in report.published_tables:
             pub.add_row(table, f"{rows:,}")
         console.print(pub)
+        if report.findings:
+            findings = Table(
+                "company", "kind", "document", "severity", "details",
+                title=f"Reconciliation: {len(report.findings)} findings to act on (rec_findings)",
+            )  # fmt: skip
+            for row in report.findings:
+                findings.add_row(*row)
+            console.print(findings)
+        elif "rec_findings" in dict(report.published_tables):
+            console.print("Reconciliation: no findings, the ERP and the books agree.")
     else:
         console.print("Nothing published yet.")
 

@@ -50,6 +50,8 @@ class StatusReport:
     sandbox_erp: str | None = None
     #: "url, pid N" of the running Fortnox sandbox
     sandbox_fortnox: str | None = None
+    #: (company, kind, document, severity, details) of each published reconciliation finding
+    findings: list[tuple[str, str, str, str, str]] = field(default_factory=list)
 
 
 def _brief(run: state.RunRow) -> str:
@@ -96,6 +98,12 @@ def collect_status(paths: Paths) -> StatusReport:
             ).fetchone()
             report.published_at = published_at
             report.published_tables = sorted(json.loads(tables).items())
+            if "rec_findings" in dict(report.published_tables):
+                report.findings = con.execute(
+                    "select company_id, kind, document, severity, details from rec_findings "
+                    "order by company_id, case severity when 'high' then 0 when 'medium' "
+                    "then 1 else 2 end, kind, document"
+                ).fetchall()
         finally:
             con.close()
     return report

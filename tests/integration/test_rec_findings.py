@@ -58,3 +58,14 @@ def test_finding_ids_are_stable_across_builds(demo_home: Path, tmp_path: Path) -
     after = findings(home / "warehouse.duckdb", "marts.rec_findings")
     assert after == before and len(after) == 9
     assert before == findings(demo_home / "serving.duckdb")
+
+
+def test_status_lists_the_findings(demo_home: Path, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(demo_home, home)
+    result = run_cli("status", home=home)
+    assert result.returncode == 0, result.output
+    assert "Reconciliation: 9 findings to act on" in result.output
+    truth = json.loads((demo_home / "demo" / "ground_truth.json").read_text(encoding="utf-8"))
+    for planted in truth:
+        assert planted["kind"] in result.output and planted["document"] in result.output
