@@ -44,7 +44,9 @@ accounts as (
     group by company_id, account_number
 ),
 
--- period ends up to the period of the latest voucher: later ones have not begun
+-- the period ends the books have reached (the latest voucher on or after them): the open
+-- month is not compared, as its stock voucher is booked at its end and until then the ERP's
+-- moves would show as a difference that is none
 period_ends as (
     select periods.company_id, periods.fiscal_year_start, periods.period_end
     from periods
@@ -54,7 +56,7 @@ period_ends as (
         group by company_id
     ) as latest
         on latest.company_id = periods.company_id
-        and periods.period_start <= latest.last_voucher_date
+        and periods.period_end <= latest.last_voucher_date
 ),
 
 erp_values as (
