@@ -11,10 +11,18 @@ import json
 import os
 import signal
 import socket
+import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Self
+
+from ledgerbridge.errors import LedgerbridgeError
+
+
+class SandboxError(LedgerbridgeError):
+    code = "sandbox"
 
 
 def free_port() -> int:
@@ -67,3 +75,27 @@ class InfoFile:
         tmp.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")  # type: ignore[call-overload]
         os.chmod(tmp, 0o600)
         os.replace(tmp, path)
+
+
+def wait_until_serving(
+    process: subprocess.Popen,
+    what: str,
+    url: str,
+    log_file: Path,
+    answers: Callable[[], bool],
+    timeout: float,
+) -> None:
+    """Wait until ``answers()`` (False while nothing listens; it raises when the server
+    listens but is wrong), or fail with the log's tail if the process ends first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            tail = log_file.read_text(errors="replace").strip().splitlines()[-15:]
+            raise SandboxError(f"{what} stopped while starting:\n" + "\n".join(tail))
+        if answers():
+            return
+        if time.monotonic() > deadline:
+            raise SandboxError(
+                f"{what} did not answer on {url} within {timeout:.0f} s; its log is {log_file}"
+            )
+        time.sleep(0.2)

@@ -8,13 +8,11 @@ where it listens and its OAuth client to ``$LEDGERBRIDGE_HOME/sandbox/fortnox.js
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import secrets
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,8 +23,7 @@ import requests
 
 from ledgerbridge.config import Paths
 from sandbox.fortnox.store import Store
-from sandbox.processes import InfoFile, alive, free_port, stop
-from sandbox.tryton.server import SandboxError
+from sandbox.processes import InfoFile, alive, free_port, stop, wait_until_serving
 
 CLIENT_ID = "ledgerbridge-sandbox"
 REDIRECT_URI = "http://localhost/ledgerbridge/fortnox-callback"
@@ -162,21 +159,14 @@ def up(
 def _wait_until_serving(
     info: FortnoxSandboxInfo, process: subprocess.Popen, log_file: Path, timeout: float
 ) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        if process.poll() is not None:
-            tail = log_file.read_text(errors="replace").strip().splitlines()[-15:]
-            raise SandboxError("the Fortnox sandbox stopped while starting:\n" + "\n".join(tail))
-        with contextlib.suppress(requests.ConnectionError):
-            # any answer (401 without a token) means it listens
+    def answers() -> bool:
+        try:  # any answer (401 without a token) means it listens
             requests.get(f"{info.url}/3/financialyears", timeout=2)
-            return
-        if time.monotonic() > deadline:
-            raise SandboxError(
-                f"the Fortnox sandbox did not answer on {info.url} within {timeout:.0f} s; "
-                f"its log is {log_file}"
-            )
-        time.sleep(0.2)
+        except requests.ConnectionError:
+            return False
+        return True
+
+    wait_until_serving(process, "the Fortnox sandbox", info.url, log_file, answers, timeout)
 
 
 def down(paths: Paths) -> FortnoxSandboxInfo | None:

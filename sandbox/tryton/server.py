@@ -18,15 +18,20 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ledgerbridge.config import Paths
-from ledgerbridge.errors import LedgerbridgeError
-from sandbox.processes import InfoFile, alive, free_port, stop
+from sandbox.processes import (
+    InfoFile,
+    SandboxError,
+    alive,
+    free_port,
+    stop,
+    wait_until_serving,
+)
 
 #: The Tryton modules the sandbox ERP runs (their dependencies are activated with them).
 MODULES = (
@@ -51,10 +56,6 @@ _SHAPING = (
     _HERE.parent / "demo_company" / "master_data.py",
 )
 StepReporter = Callable[[str], None]
-
-
-class SandboxError(LedgerbridgeError):
-    code = "sandbox"
 
 
 @dataclass(frozen=True)
@@ -339,25 +340,16 @@ def _wait_until_serving(
 ) -> None:
     from ledgerbridge.clients.tryton import TrytonClient, TrytonError, TrytonUnreachable
 
-    deadline = time.monotonic() + timeout
-    while True:
-        if process.poll() is not None:
-            tail = log_file.read_text(errors="replace").strip().splitlines()[-15:]
-            raise SandboxError("trytond stopped while starting:\n" + "\n".join(tail))
+    def answers() -> bool:
         try:
             TrytonClient(info.url, info.database, info.user, info.password, retries=0).login()
-            return
         except TrytonUnreachable:  # not listening yet
-            if time.monotonic() > deadline:
-                stop(process.pid)
-                raise SandboxError(
-                    f"trytond did not answer on {info.url} within {timeout:.0f} s; "
-                    f"its log is {log_file}"
-                ) from None
-            time.sleep(0.3)
+            return False
         except TrytonError as exc:  # listening, but the database or login is wrong
-            stop(process.pid)
             raise SandboxError(f"the sandbox ERP started but {exc}", hint=exc.hint) from None
+        return True
+
+    wait_until_serving(process, "trytond", info.url, log_file, answers, timeout)
 
 
 def down(paths: Paths) -> SandboxInfo | None:
