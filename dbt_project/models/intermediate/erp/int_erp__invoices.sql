@@ -15,11 +15,11 @@ dimension_amounts as (
     select
         company_id,
         invoice_id,
-        arg_max(cost_centre, abs(net_amount)) filter (where cost_centre is not null)
+        {{ arg_max('cost_centre', 'abs(net_amount)', where='cost_centre is not null') }}
             as cost_centre,
-        arg_max(project, abs(net_amount)) filter (where project is not null) as project
+        {{ arg_max('project', 'abs(net_amount)', where='project is not null') }} as project
     from lines
-    group by all
+    group by company_id, invoice_id
 ),
 
 final as (

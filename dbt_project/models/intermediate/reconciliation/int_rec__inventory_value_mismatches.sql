@@ -122,8 +122,8 @@ summarised as (
         account_number,
         warehouse_codes,
         max(period_end) as as_of,
-        arg_max(erp_value, period_end) as erp_value,
-        arg_max(ledger_value, period_end) as ledger_value,
+        {{ arg_max('erp_value', 'period_end') }} as erp_value,
+        {{ arg_max('ledger_value', 'period_end') }} as ledger_value,
         max(period_end) filter (where erp_value = ledger_value) as last_agreed
     from compared
     group by company_id, account_number, warehouse_codes

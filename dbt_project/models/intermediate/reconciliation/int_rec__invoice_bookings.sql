@@ -37,10 +37,10 @@ text_references as (
         case
             when voucher_text like 'Kundfaktura%' then 'customer' else 'supplier'
         end as invoice_kind,
-        regexp_extract(voucher_text, '^(Kundfaktura|Leverantörsfaktura)\s+(\S+)', 2)
+        {{ regexp_extract('voucher_text', "'^(Kundfaktura|Leverantörsfaktura)\\s+(\\S+)'", 2) }}
             as invoice_number
     from vouchers
-    where regexp_matches(voucher_text, '^(Kundfaktura|Leverantörsfaktura)\s+\S')
+    where {{ regexp_like('voucher_text', "'^(Kundfaktura|Leverantörsfaktura)\\s+\\S'") }}
 ),
 
 linked as (
@@ -152,12 +152,12 @@ booked as (
         sum(case when voucher_rows.amount > 0 then voucher_rows.amount else 0 end)
             as booked_amount,
         -- the dimension carrying most of the amount, as int_erp__invoices states the ERP's
-        first(voucher_rows.cost_centre_code order by abs(voucher_rows.amount) desc,
-            voucher_rows.cost_centre_code) filter (where voucher_rows.cost_centre_code is not null)
-            as cost_centre_code,
-        first(voucher_rows.project_code order by abs(voucher_rows.amount) desc,
-            voucher_rows.project_code) filter (where voucher_rows.project_code is not null)
-            as project_code
+        {{ first_by('voucher_rows.cost_centre_code',
+            'abs(voucher_rows.amount) desc, voucher_rows.cost_centre_code',
+            where='voucher_rows.cost_centre_code is not null') }} as cost_centre_code,
+        {{ first_by('voucher_rows.project_code',
+            'abs(voucher_rows.amount) desc, voucher_rows.project_code',
+            where='voucher_rows.project_code is not null') }} as project_code
     from voucher_rows
     inner join linked on linked.voucher_id = voucher_rows.voucher_id
     group by voucher_rows.voucher_id

@@ -127,8 +127,8 @@ latest_payee_accounts as (
     select
         company_id,
         seller_legal_id,
-        arg_max(payee_account, issue_date) as payee_account,
-        arg_max(document_id, issue_date) as document_id,
+        {{ arg_max('payee_account', 'issue_date') }} as payee_account,
+        {{ arg_max('document_id', 'issue_date') }} as document_id,
         max(issue_date) as issue_date
     from {{ ref('stg_einvoice__documents') }}
     where direction = 'incoming' and payee_account is not null and seller_legal_id is not null

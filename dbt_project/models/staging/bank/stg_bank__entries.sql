@@ -23,11 +23,11 @@ details as (
         string_agg(remittance_information, ' ' order by transaction_index)
             as remittance_information,
         -- name and account of one and the same party: the first transaction's
-        arg_min(counterparty_name, transaction_index) as counterparty_name,
-        arg_min(counterparty_account, transaction_index) as counterparty_account,
+        {{ arg_min('counterparty_name', 'transaction_index') }} as counterparty_name,
+        {{ arg_min('counterparty_account', 'transaction_index') }} as counterparty_account,
         count(distinct counterparty_name) as counterparty_count
     from transactions
-    group by all
+    group by company_id, account_id, statement_id, entry_index
 ),
 
 final as (

@@ -20,10 +20,10 @@ ancestry (company_id, location_id, ancestor_id, ancestor_type, depth) as (
 ),
 
 warehouse_of as (
-    select company_id, location_id, arg_min(ancestor_id, depth) as warehouse_id
+    select company_id, location_id, {{ arg_min('ancestor_id', 'depth') }} as warehouse_id
     from ancestry
     where ancestor_type = 'warehouse'
-    group by all
+    group by company_id, location_id
 ),
 
 final as (

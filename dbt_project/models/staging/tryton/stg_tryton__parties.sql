@@ -11,7 +11,7 @@ identifiers as (
     select company_id, party, min(code) as orgnr
     from {{ source('raw_tryton', 'party_identifiers') }}
     where deleted_at is null
-    group by all
+    group by company_id, party
 ),
 
 addresses as (
