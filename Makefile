@@ -9,7 +9,7 @@ PIP := $(PY) -m pip
 
 help:
 	@echo "make demo   install, generate Demo AB, ingest, build, publish and serve the dashboards"
-	@echo "make test   install with test tools (and, as root, chromium) and run the tests"
+	@echo "make test   install with test tools (and, as root, chromium and postgresql) and run the tests"
 	@echo "make bench  run the benchmarks under tests/bench (prints figures; not part of make test)"
 	@echo "make fuzz   feed the SIE reader mutated files for FUZZ_SECONDS (default 60)"
 	@echo "make lint   ruff check and format check"
@@ -31,15 +31,19 @@ $(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
 demo: $(VENV)/.installed
 	$(VENV)/bin/ledgerbridge demo
 
-# Browser tests drive Debian's chromium (Playwright cannot download browsers offline).
-# As root we install it; otherwise those tests skip and say how to enable them.
+# Browser tests drive Debian's chromium (Playwright cannot download browsers offline); the
+# dbt-on-PostgreSQL tests start a PostgreSQL server of their own from Debian's postgresql.
+# As root we install what is missing; otherwise those tests skip and say how to enable them.
+SYSTEM_PACKAGES_MISSING = $(strip \
+	$(if $(wildcard /usr/bin/chromium),,chromium chromium-driver) \
+	$(if $(wildcard /usr/lib/postgresql/*/bin/pg_ctl),,postgresql))
 test-system:
-	@if [ -x /usr/bin/chromium ]; then :; \
+	@if [ -z "$(SYSTEM_PACKAGES_MISSING)" ]; then :; \
 	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
-		echo "installing chromium for the browser tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+		echo "installing $(SYSTEM_PACKAGES_MISSING) for the browser and PostgreSQL tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES_MISSING) >/dev/null; \
 	else \
-		echo "note: /usr/bin/chromium is missing and this is not root; browser tests will skip (sudo apt-get install chromium)"; \
+		echo "note: $(SYSTEM_PACKAGES_MISSING) missing and this is not root; their tests will skip (sudo apt-get install $(SYSTEM_PACKAGES_MISSING))"; \
 	fi
 
 test: $(VENV)/.installed-dev test-system

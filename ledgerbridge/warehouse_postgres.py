@@ -28,29 +28,29 @@ from typing import Any
 
 import duckdb
 
-#: DuckDB's type names → PostgreSQL's, for the types dlt lands (decimal and varchar with
-#: their parameters are handled apart)
+#: DuckDB's type names → PostgreSQL's, spelled as PostgreSQL's format_type() shows them
+#: (decimal and varchar with their parameters are handled apart)
 _TYPES = {
     "BOOLEAN": "boolean",
     "TINYINT": "smallint",
     "SMALLINT": "smallint",
     "INTEGER": "integer",
     "BIGINT": "bigint",
-    "HUGEINT": "numeric(38, 0)",
+    "HUGEINT": "numeric(38,0)",
     "UTINYINT": "smallint",
     "USMALLINT": "integer",
     "UINTEGER": "bigint",
-    "UBIGINT": "numeric(20, 0)",
+    "UBIGINT": "numeric(20,0)",
     "FLOAT": "real",
     "DOUBLE": "double precision",
     "VARCHAR": "text",
     "DATE": "date",
-    "TIME": "time",
-    "TIMESTAMP": "timestamp",
-    "TIMESTAMP WITH TIME ZONE": "timestamptz",
-    "TIMESTAMP_NS": "timestamp",
-    "TIMESTAMP_MS": "timestamp",
-    "TIMESTAMP_S": "timestamp",
+    "TIME": "time without time zone",
+    "TIMESTAMP": "timestamp without time zone",
+    "TIMESTAMP WITH TIME ZONE": "timestamp with time zone",
+    "TIMESTAMP_NS": "timestamp without time zone",
+    "TIMESTAMP_MS": "timestamp without time zone",
+    "TIMESTAMP_S": "timestamp without time zone",
     "INTERVAL": "interval",
     "UUID": "uuid",
     "BLOB": "bytea",
@@ -75,7 +75,7 @@ def postgres_type(duckdb_type: str) -> str:
     """The PostgreSQL type that holds a DuckDB column's values exactly."""
     decimal = _DECIMAL.fullmatch(duckdb_type)
     if decimal:
-        return f"numeric({decimal.group(1)}, {decimal.group(2)})"
+        return f"numeric({decimal.group(1)},{decimal.group(2)})"
     if duckdb_type.startswith("VARCHAR"):
         return "text"
     try:
