@@ -230,6 +230,19 @@ def build() -> None:
     _build(_paths(), "ledgerbridge build")
 
 
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,
+)
+def dbt(ctx: typer.Context) -> None:
+    """Run any dbt command on this home's warehouse, under the writer lock, with the models of
+    absent sources disabled as in `ledgerbridge build`. Examples: ledgerbridge dbt build
+    --select fct_gl_entries+ ; ledgerbridge dbt docs generate"""
+    from ledgerbridge.build import dbt_command
+
+    raise typer.Exit(dbt_command(_paths(), list(ctx.args)))
+
+
 @app.command()
 def publish() -> None:
     """Copy the marts to serving.duckdb (new file, atomic rename) for the dashboards."""
