@@ -122,12 +122,19 @@ def postgres() -> Iterator[PostgresServer]:
         str(binaries / "initdb"),
         "-D", str(data), "-U", USER, "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync",
     )  # fmt: skip
-    port = _free_port()
-    options = (
-        f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 "
-        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-    )
-    run(str(binaries / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "start")
+    for attempt in range(3):  # a free port may be taken before the server binds it
+        port = _free_port()
+        options = (
+            f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        )
+        try:
+            run(str(binaries / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options,
+                "-w", "start")  # fmt: skip
+            break
+        except RuntimeError:
+            if attempt == 2:
+                raise
     try:
         yield PostgresServer(port)
     finally:
