@@ -36,8 +36,8 @@ def test_the_demo_budget_lands_whole_per_fiscal_year(demo_home: Path) -> None:
         counts[row["fiscal_year"]] += 1
     landed = rows(
         demo_home,
-        "select fiscal_year, budget_source, sum(budget_amount), count(*) filter (where has_budget) "
-        "from marts.fct_budget_vs_actual group by 1, 2 order by 1",
+        "select fiscal_year, budget_source, sum(budget_amount), count(*) "
+        "from marts.fct_budget_vs_actual where has_budget group by 1, 2 order by 1",
     )
     assert landed == [(year, "csv", expected[year], counts[year]) for year in sorted(expected)]
     assert len(expected) == 2  # both fiscal years of the demo
@@ -109,7 +109,8 @@ def test_year_to_date_recomputes_within_each_fiscal_year(demo_home: Path) -> Non
         if budget == 0:
             assert variance_pct is None
         else:
-            assert variance_pct == round(100 * (actual - budget) / budget, 2)
+            # computed in floating point by the warehouse: a half-hundredth may round either way
+            assert abs(variance_pct - 100 * (actual - budget) / budget) <= Decimal("0.005001")
 
 
 def test_project_revenue_and_cost_are_the_ledger_rows_on_the_project(demo_home: Path) -> None:

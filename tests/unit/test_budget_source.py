@@ -167,3 +167,27 @@ def test_a_value_holding_the_separator_must_be_quoted(tmp_path: Path) -> None:
     assert "line 2: has 4 fields, the header 3" in str(error)
     rows = read(tmp_path, 'period,account,amount\n2024-01,5010,"1,5"\n')
     assert rows["entries"][0]["amount"] == Decimal("1.5")
+
+
+def test_the_budget_folder_is_a_source_of_its_own(tmp_path: Path) -> None:
+    from ledgerbridge.config import parse_settings
+    from ledgerbridge.errors import ConfigError
+
+    config = tmp_path / "ledgerbridge.toml"
+    settings = parse_settings(
+        {"companies": {"acme": {"name": "Acme AB", "sources": {"budget": {"folder": "b"}}}}},
+        config,
+    )
+    assert settings.company("acme").budget.folder == tmp_path / "b"
+    with pytest.raises(ConfigError, match=r"sources.bank and sources.budget both read"):
+        parse_settings(
+            {
+                "companies": {
+                    "acme": {
+                        "name": "Acme AB",
+                        "sources": {"bank": {"folder": "b"}, "budget": {"folder": "b"}},
+                    }
+                }
+            },
+            config,
+        )
