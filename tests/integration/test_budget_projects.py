@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from ledgerbridge.build import build
+from ledgerbridge.build import present_sources, run_dbt
 from ledgerbridge.config import Paths
+from ledgerbridge.warehouse import writer_lock
 from sandbox.demo_company.budget_csv import write_budget_csv
 from tests.conftest import run_cli
 from tests.conftest import warehouse_rows as rows
@@ -328,7 +329,15 @@ def test_sie_period_budgets_over_a_broken_year(tmp_path: Path, corpus: Path) -> 
     )
     ingest = run_cli("ingest", home=home)
     assert ingest.returncode == 0, ingest.output
-    result = build(Paths(home), select="+fct_budget_vs_actual")
+    # the budget's models and their own tests only ("cautious": not the tests of other marts
+    # that merely read a model on the way, which judge this corpus file by other rules)
+    paths = Paths(home)
+    with writer_lock(paths, "test"):
+        result = run_dbt(
+            paths,
+            ["build", "--vars", json.dumps({"ledgerbridge_sources": present_sources(paths)}),
+             "--select", "+fct_budget_vs_actual", "--indirect-selection", "cautious"],
+        )  # fmt: skip
     assert result.failed == 0, result.errors
     mart = rows(
         home,
