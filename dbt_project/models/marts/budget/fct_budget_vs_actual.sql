@@ -28,30 +28,37 @@ budgeted_accounts as (
     select distinct company_id, account_number from budget
 ),
 
+booked as (
+    -- the ledger per month and dimensions first: the account filter below then reads
+    -- thousands of rows, not the ledger's millions
+    select
+        company_id,
+        period_start,
+        account_number,
+        coalesce(cost_centre_code, '') as cost_centre_key,
+        coalesce(project_code, '') as project_key,
+        sum(amount) as actual_amount
+    from gl_entries
+    group by 1, 2, 3, 4, 5
+),
+
 actual as (
     -- the result accounts (statement by the BAS ranges, as dim_account places them) and any
     -- other account a budget names
-    select
-        gl_entries.company_id,
-        gl_entries.period_start,
-        gl_entries.account_number,
-        coalesce(gl_entries.cost_centre_code, '') as cost_centre_key,
-        coalesce(gl_entries.project_code, '') as project_key,
-        sum(gl_entries.amount) as actual_amount
-    from gl_entries
+    select booked.*
+    from booked
     left join account_ranges
-        on cast(left(gl_entries.account_number, 4) as integer)
+        on cast(left(booked.account_number, 4) as integer)
             between account_ranges.account_from and account_ranges.account_to
     left join budgeted_accounts
-        on budgeted_accounts.company_id = gl_entries.company_id
-        and budgeted_accounts.account_number = gl_entries.account_number
+        on budgeted_accounts.company_id = booked.company_id
+        and budgeted_accounts.account_number = booked.account_number
     where coalesce(
             account_ranges.statement,
-            case when left(gl_entries.account_number, 1) in ('1', '2')
+            case when left(booked.account_number, 1) in ('1', '2')
                 then 'balance_sheet' else 'income_statement' end
         ) = 'income_statement'
         or budgeted_accounts.account_number is not null
-    group by 1, 2, 3, 4, 5
 ),
 
 budget_keyed as (
