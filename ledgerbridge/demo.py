@@ -54,6 +54,10 @@ folder = "demo/einvoices"
 # the webshop's price list (CSV), read through demo/other/prislista.mapping.yaml
 [companies.{company_id}.sources.mapped]
 folder = "demo/other"
+
+# the controller's budget per fiscal year, as saved from the spreadsheet (CSV)
+[companies.{company_id}.sources.budget]
+folder = "demo/budget"
 {erp}"""
 
 _ACCOUNTING = {
