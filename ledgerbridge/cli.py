@@ -336,7 +336,7 @@ def demo(
             "as SIE 4E files and its ERP as the JSON export (files under demo/demo_sie_ab/), "
             "fiscal years laid out the other way (July–June unless --broken-year), and the same "
             "account, customer, article, invoice and voucher numbers as Demo AB on purpose. Both "
-            "go through one ingest, build and publish (about 15 s more).",
+            "go through one ingest, build and publish.",
         ),
     ] = False,
     serve_: Annotated[
