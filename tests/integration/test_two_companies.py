@@ -24,7 +24,7 @@ from ledgerbridge.config import Paths, load_settings
 from ledgerbridge.demo import SECOND_COMPANY_ID, run_demo, second_company_options
 from sandbox.demo_company import DemoOptions, generate
 from sandbox.tryton import REPLAY_SCALE
-from tests.conftest import run_cli
+from tests.conftest import run_cli, warehouse_rows
 
 COMPANIES = ("demo_ab", "demo_sie_ab")
 #: The schemas whose tables are compared: what dashboards and syncs read, and what it is made of.
@@ -68,14 +68,14 @@ def table_columns(con: duckdb.DuckDBPyConnection, database: str) -> dict[str, li
     return dict(tables)
 
 
-def test_every_model_holds_the_same_demo_ab_rows_beside_a_second_company(
-    demo_home: Path, two_company_home: Path
-) -> None:
-    """For every table of the marts and intermediate schemas, Demo AB's rows are identical
-    whether Demo AB is alone in the warehouse or Demo Sie AB is built beside it. A model that
-    only the second company's sources enable (one needing SIE and Fortnox data, say) exists
-    in one warehouse only: it must hold no row of Demo AB's."""
-    con = attach_both(demo_home, two_company_home)
+def compare_company_rows(
+    alone_home: Path, beside_home: Path, company_id: str
+) -> tuple[dict[str, str], dict[str, int]]:
+    """A company's rows in every table of the compared schemas, alone in its warehouse and
+    beside the other company: the tables where they differ (and how), and how many rows it
+    has in each table. A table that exists in one warehouse only (a model enabled by the
+    other company's sources) counts as empty in the other."""
+    con = attach_both(alone_home, beside_home)
     try:
         alone = table_columns(con, "alone")
         beside = table_columns(con, "beside")
@@ -91,7 +91,7 @@ def test_every_model_holds_the_same_demo_ab_rows_beside_a_second_company(
             body = ", ".join(f'"{c}"' for c in columns)
             rows = {
                 side: (
-                    f"select {body} from {side}.{table} where company_id = 'demo_ab'"
+                    f"select {body} from {side}.{table} where company_id = '{company_id}'"
                     if table in tables
                     else f"select {body} from {other}.{table} where false"
                 )
@@ -108,14 +108,61 @@ def test_every_model_holds_the_same_demo_ab_rows_beside_a_second_company(
             counts[table] = count
             if only_alone or only_beside:
                 sample = con.execute(
-                    f"select * from ({rows['beside']} except all {rows['alone']}) limit 3"
+                    f"(select 'beside' as side, * from ({rows['beside']} except all "
+                    f"{rows['alone']}) limit 2) union all (select 'alone' as side, * from "
+                    f"({rows['alone']} except all {rows['beside']}) limit 2)"
                 ).fetchall()
                 differing[table] = (
-                    f"{only_alone} of Demo AB's rows missing and {only_beside} added beside "
-                    f"Demo Sie AB, e.g. {sample}"
+                    f"{only_alone} of {company_id}'s rows missing and {only_beside} added "
+                    f"beside the other company, e.g. {sample}"
                 )
     finally:
         con.close()
+    return differing, counts
+
+
+def test_every_model_holds_the_same_demo_ab_rows_beside_a_second_company(
+    demo_home: Path, two_company_home: Path
+) -> None:
+    """For every table of the marts and intermediate schemas, Demo AB's rows are identical
+    whether Demo AB is alone in the warehouse or Demo Sie AB is built beside it. A model that
+    only the second company's sources enable (one needing SIE and Fortnox data, say) exists
+    in one warehouse only: it must hold no row of Demo AB's."""
+    differing, counts = compare_company_rows(demo_home, two_company_home, "demo_ab")
+    assert differing == {}
+    assert set(counts) >= CORE_TABLES
+    assert all(counts[table] > 0 for table in CORE_TABLES), counts
+
+
+def test_every_model_holds_the_same_demo_sie_ab_rows_without_demo_ab(
+    two_company_home: Path, tmp_path: Path
+) -> None:
+    """The other way round: Demo Sie AB's rows are the same in a copy of the warehouse from
+    which everything Demo AB's was deleted before building again (the same sources present,
+    so the same models)."""
+    home = tmp_path / "home"
+    shutil.copytree(two_company_home, home)
+    con = duckdb.connect(str(home / "warehouse.duckdb"))
+    try:
+        raw = con.execute(
+            "select distinct table_schema, table_name from information_schema.columns "
+            "where starts_with(table_schema, 'raw_') and column_name = 'company_id'"
+        ).fetchall()
+        deleted = 0
+        for schema, table in raw:
+            (count,) = con.execute(
+                f'delete from {schema}."{table}" where company_id <> ?', ["demo_sie_ab"]
+            ).fetchone()
+            deleted += count
+    finally:
+        con.close()
+    assert deleted > 5000
+    result = run_cli("build", home=home)
+    assert result.returncode == 0, result.output
+    assert warehouse_rows(home, "select distinct company_id from marts.fct_gl_entries") == [
+        ("demo_sie_ab",)
+    ]
+    differing, counts = compare_company_rows(home, two_company_home, "demo_sie_ab")
     assert differing == {}
     assert set(counts) >= CORE_TABLES
     assert all(counts[table] > 0 for table in CORE_TABLES), counts
