@@ -120,6 +120,9 @@ folder = "{folder}/einvoices"
 
 [companies.{company_id}.sources.mapped]
 folder = "{folder}/other"
+
+[companies.{company_id}.sources.budget]
+folder = "{folder}/budget"
 """
 
 
