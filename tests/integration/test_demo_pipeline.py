@@ -256,8 +256,12 @@ def test_publish_swaps_while_a_reader_keeps_its_snapshot(demo_home: Path, tmp_pa
         assert set(info) == {
             "dim_account",
             "fct_gl_entries",
+            "fct_stock_balance_monthly",
+            "fct_stock_movements",
             "rec_findings",
+            "rpt_cost_of_goods_sold_vs_ledger",
             "rpt_income_statement",
+            "rpt_inventory_vs_ledger",
             "rpt_trial_balance",
         }
     finally:
