@@ -5,11 +5,10 @@
     unique_key=['company_id', 'move_id', 'warehouse_code'],
     on_schema_change='fail',
     post_hook=[
-        "delete from {{ this }} where not exists (
-            select 1 from {{ ref('int_erp__stock_moves') }} as moves
-            where moves.company_id = {{ this }}.company_id
-                and moves.source_id = {{ this }}.move_id
-                and moves.warehouse_code = {{ this }}.warehouse_code
+        "delete from {{ this }} as movements where not exists (
+            select 1 from {{ ref('stg_tryton__stock_moves') }} as done_moves
+            where done_moves.company_id = movements.company_id
+                and done_moves.move_id = movements.move_id
         )"
     ],
 ) }}
@@ -21,10 +20,11 @@
 -- Incremental, merged on (company_id, move_id, warehouse_code). A build reads the moves landed
 -- since the latest loaded_at it holds: new moves, and new versions of known ones (Tryton
 -- changes a move until it is done, and even a done move's cost when costs are recomputed).
--- Moves priced from the cost history (transfers) are re-read for every item whose history a
--- landed or a vanished costed move may have changed. A row whose move is no longer done (a
--- done move cancelled, a record deleted) is removed by the post-hook. A full refresh gives
--- the same table.
+-- Moves priced from the cost history (transfers) are read again for every item whose history
+-- a landed or a vanished costed move may have changed, from the earliest day concerned. A
+-- row whose move is no longer done (a done move cancelled, a record deleted) is removed by
+-- the post-hook, which like the check for vanished moves reads staging's done moves: a done
+-- move's locations no longer change. A full refresh gives the same table.
 with
 
 moves as (
@@ -37,33 +37,43 @@ existing as (
     select * from {{ this }}
 ),
 
-watermark as (
-    select coalesce(max(loaded_at), cast('1900-01-01 00:00:00+00' as timestamp with time zone))
-        as loaded_at
-    from existing
-),
-
 landed as (
-    select moves.*
+    select *
     from moves
-    inner join watermark on moves.loaded_at > watermark.loaded_at
+    where loaded_at > {{ inventory_watermark(this) }}
 ),
 
 vanished as (
-    select existing.company_id, existing.item_number
+    select existing.company_id, existing.item_number, existing.move_date
     from existing
-    left join moves
-        on moves.company_id = existing.company_id
-        and moves.source_id = existing.move_id
-        and moves.warehouse_code = existing.warehouse_code
-    where moves.source_id is null
+    where not exists (
+        select 1
+        from {{ ref('stg_tryton__stock_moves') }} as done_moves
+        where done_moves.company_id = existing.company_id
+            and done_moves.move_id = existing.move_id
+    )
 ),
 
--- items whose cost history may have changed: a costed move landed or vanished
+-- where an item's cost history may have changed: from the day of a costed move that landed
+-- (and the day it had before, if it moved) or vanished
+cost_changes as (
+    select company_id, item_number, move_date from landed where cost_basis = 'move'
+    union all
+    select existing.company_id, existing.item_number, existing.move_date
+    from existing
+    inner join landed
+        on landed.company_id = existing.company_id
+        and landed.source_id = existing.move_id
+        and landed.warehouse_code = existing.warehouse_code
+    where existing.cost_basis = 'move'
+    union all
+    select company_id, item_number, move_date from vanished
+),
+
 recosted_items as (
-    select company_id, item_number from landed where cost_basis = 'move'
-    union
-    select company_id, item_number from vanished
+    select company_id, item_number, min(move_date) as recost_from
+    from cost_changes
+    group by company_id, item_number
 ),
 
 recosted as (
@@ -72,6 +82,7 @@ recosted as (
     inner join recosted_items
         on recosted_items.company_id = moves.company_id
         and recosted_items.item_number = moves.item_number
+        and moves.move_date >= recosted_items.recost_from
     where moves.cost_basis <> 'move'
 ),
 
