@@ -12,6 +12,7 @@
         )"
     ],
 ) }}
+-- depends_on: {{ ref('stg_tryton__stock_moves') }}
 -- One row per done stock move and warehouse it enters (+) or leaves (−): item, date, signed
 -- quantity, the unit cost in force when it happened and the value; move type (receipt,
 -- delivery, internal_transfer, adjustment) and the source document (sale, purchase,
