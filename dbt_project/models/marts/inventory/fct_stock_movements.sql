@@ -102,20 +102,22 @@ changed as (
 {% endif %}
 
 final as (
+    -- strings cast as the contract declares them, so that a merge finds the table's own types
+    -- (PostgreSQL tells text from varchar)
     select
         -- keys
-        company_id,
+        cast(company_id as varchar) as company_id,
         source_id as move_id,
-        warehouse_code,
+        cast(warehouse_code as varchar) as warehouse_code,
         -- dates
         move_date,
         -- dimensions
-        item_number,
-        move_type,
-        source_document_type,
-        source_reference,
-        cost_basis,
-        source_system,
+        cast(item_number as varchar) as item_number,
+        cast(move_type as varchar) as move_type,
+        cast(source_document_type as varchar) as source_document_type,
+        cast(source_reference as varchar) as source_reference,
+        cast(cost_basis as varchar) as cost_basis,
+        cast(source_system as varchar) as source_system,
         -- amounts
         quantity,
         unit_cost,
