@@ -111,6 +111,7 @@ RAW_DATASETS = {
     "raw_einvoice": "einvoice",
     "raw_mapped": "mapped",
     "raw_fortnox": "fortnox",
+    "raw_budget": "budget",
 }
 
 
