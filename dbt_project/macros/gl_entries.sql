@@ -7,10 +7,10 @@
     booked (a row Fortnox marks removed, a voucher a replaced SIE export no longer holds), so
     that the table equals a full refresh. -#}
 {% macro gl_entries_forget_unbooked() -%}
-    delete from {{ this }}
+    delete from {{ this }} as entries
     where not exists (
         select 1
         from {{ ref('int_ledger__voucher_rows') }} as booked
-        where {{ gl_entry_id('booked') }} = {{ this }}.gl_entry_id
+        where {{ gl_entry_id('booked') }} = entries.gl_entry_id
     )
 {%- endmacro %}
