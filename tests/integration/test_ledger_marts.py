@@ -217,7 +217,8 @@ def test_the_cash_flow_explains_the_bank_account_month_by_month(demo_home: Path)
             from raw_fortnox.voucher_rows as rows
             inner join raw_fortnox.vouchers as vouchers
                 using (company_id, year_id, voucher_series, voucher_number)
-            where cast(rows.account_number as varchar) like '19%' and not coalesce(rows.removed, false)
+            where cast(rows.account_number as varchar) like '19%'
+                and not coalesce(rows.removed, false)
             group by all
             """,
         )
@@ -298,7 +299,7 @@ def home_with_new_vouchers(demo_home: Path, tmp_path: Path):
     home = tmp_path / "home"
     shutil.copytree(demo_home, home)
     # the copied fortnox.json names the original's sandbox: start this home's own
-    (home / "sandbox" / "fortnox.json").unlink()
+    (home / "sandbox" / "fortnox.json").unlink(missing_ok=True)
     result = run_cli("sandbox", "up", "--no-tryton", home=home)
     assert result.returncode == 0, result.output
     try:
@@ -324,7 +325,13 @@ def book_two_vouchers(home: Path) -> None:
     for amount in (Decimal("1000.00"), Decimal("250.00")):
         rows = [
             {"Account": 1930, "Debit": amount, "Credit": 0},
-            {"Account": 3041, "Debit": 0, "Credit": amount, "CostCenter": "KONS"},
+            {
+                "Account": 3041,
+                "Debit": 0,
+                "Credit": amount,
+                "CostCenter": "KONS",
+                "Project": "P101",
+            },
         ]
         client.post("/3/vouchers", {"Voucher": {
             "Description": "Insättning", "TransactionDate": day, "Year": year["Id"],
