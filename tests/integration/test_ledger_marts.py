@@ -5,6 +5,7 @@ refresh gives."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from collections import defaultdict
@@ -420,3 +421,81 @@ def test_the_marts_are_published(demo_home: Path) -> None:
     finally:
         con.close()
     assert set(MARTS) <= published
+
+
+def test_sie_exports_are_read_when_new_and_again_whole_when_replaced(
+    demo_home: Path, tmp_path: Path
+) -> None:
+    """A second company whose books come as SIE files: its first export is read in one build,
+    the next year's export in the next (and nothing else), and an export replaced by a newer
+    one of the same year is read again whole, its rows now naming the new file; a full
+    refresh then gives the same table. The Fortnox company's rows are never rewritten."""
+    home = tmp_path / "home"
+    shutil.copytree(demo_home, home)
+    folder = home / "sie_ab"
+    folder.mkdir()
+    (home / "ledgerbridge.toml").write_text(
+        '[companies.sie_ab]\nname = "SIE AB"\n\n[companies.sie_ab.sources.sie]\n'
+        'folder = "sie_ab"\n',
+        encoding="utf-8",
+    )
+    exports = home / "demo" / "sie"
+    demo_ab_rows = table(home, "fct_gl_entries")
+
+    def load_and_build() -> dict[str, int]:
+        """Ingest and build; how many rows of which fiscal year the build wrote."""
+        batches = {b for (b,) in warehouse_rows(home, "select _batch_id from marts.fct_gl_entries")}
+        for command in ("ingest", "build"):
+            result = run_cli(command, home=home)
+            assert result.returncode == 0, result.output
+        return dict(
+            warehouse_rows(
+                home,
+                "select company_id || ' ' || fiscal_year, count(*) from marts.fct_gl_entries "
+                f"where _batch_id not in ({', '.join(repr(b) for b in batches)}) group by all",
+            )
+        )
+
+    shutil.copy(exports / "demo_ab_2024.se", folder)
+    first = load_and_build()
+    assert list(first) == ["sie_ab 2024"] and first["sie_ab 2024"] > 500
+
+    shutil.copy(exports / "demo_ab_2025.se", folder)
+    second = load_and_build()
+    assert list(second) == ["sie_ab 2025"]
+    assert warehouse_rows(
+        home,
+        "select count(*) from marts.fct_gl_entries "
+        "where company_id = 'sie_ab' and fiscal_year = '2025'",
+    ) == [(second["sie_ab 2025"],)]
+
+    # a new export of 2024 (generated a day later) replaces the first whole
+    replaced = (
+        (exports / "demo_ab_2024.se").read_bytes().replace(b"#GEN 20260101", b"#GEN 20260102")
+    )
+    (folder / "demo_ab_2024.se").write_bytes(replaced)
+    assert load_and_build() == {"sie_ab 2024": first["sie_ab 2024"]}
+    new_file = hashlib.sha256(replaced).hexdigest()
+    assert warehouse_rows(
+        home,
+        "select distinct source_file_sha256 from marts.fct_gl_entries "
+        "where company_id = 'sie_ab' and fiscal_year = '2024'",
+    ) == [(new_file,)]
+
+    # the Fortnox company's rows were never rewritten
+    assert [row for row in table(home, "fct_gl_entries") if row[2] == "demo_ab"] == demo_ab_rows
+    # each company's balance sheet balances on its own, every month
+    sheets = warehouse_rows(
+        home,
+        "select company_id, period_start, sum(amount), count(*) from marts.rpt_balance_sheet "
+        "group by all",
+    )
+    assert {company for company, *_ in sheets} == {"demo_ab", "sie_ab"}
+    assert all(total == 0 and lines > 3 for _, _, total, lines in sheets)
+
+    incremental = table(home, "fct_gl_entries", exclude=("_batch_id",))
+    paths = Paths(home)
+    sources = json.dumps({"ledgerbridge_sources": present_sources(paths)})
+    full = run_dbt(paths, ["build", "--full-refresh", "--vars", sources, "-s", "fct_gl_entries+"])
+    assert full.failed == 0, full.errors
+    assert table(home, "fct_gl_entries", exclude=("_batch_id",)) == incremental
