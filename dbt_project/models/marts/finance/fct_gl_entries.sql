@@ -13,8 +13,8 @@
 --
 -- Incremental: a build reads only the vouchers landed after the newest one already here
 -- (per company, by loaded_at: a new Fortnox read or a new SIE file, which replaces its year
--- whole and so reloads every voucher of it) and those not here at all, and replaces their
--- rows by gl_entry_id; the post-hook then drops the rows that are no longer booked (a
+-- whole and so reloads every voucher of it), those not here at all and those whose number
+-- of booked rows differs from what is here, and replaces their rows by gl_entry_id; the post-hook then drops the rows that are no longer booked (a
 -- removed row, a voucher gone from a replaced export). A full refresh gives the same table.
 {# a table built before the mark existed is read whole once (and gains the columns) #}
 {% set read_new_only = is_incremental()
@@ -56,6 +56,22 @@ new_vouchers as (
     left join (select distinct voucher_id from {{ this }}) as known
         on known.voucher_id = vouchers.voucher_id
     where known.voucher_id is null
+    union
+    -- a voucher whose booked rows changed in number without a new landing time (a row that
+    -- arrived late or was removed after the voucher was read)
+    select booked.voucher_id
+    from (
+        select voucher_id, count(*) as booked_rows
+        from voucher_rows
+        group by voucher_id
+    ) as booked
+    inner join (
+        select voucher_id, count(*) as built_rows
+        from {{ this }}
+        group by voucher_id
+    ) as built
+        on built.voucher_id = booked.voucher_id
+    where built.built_rows <> booked.booked_rows
 ),
 
 vouchers_to_read as (
