@@ -2,8 +2,9 @@
 {%- set fortnox = ledgerbridge_source('fortnox') -%}
 {%- set erp = ledgerbridge_source('tryton') -%}
 {{ config(enabled=books or erp) }}
--- One row per company and cost centre (resultatenhet, SIE dimension 1, Fortnox CostCenter) (key: company_id, cost_centre_code): the members the ERP, the
--- accounting system's register and the booked ledger rows know, under one canonical code
+-- One row per company and cost centre (resultatenhet, SIE dimension 1, Fortnox CostCenter)
+-- (key: company_id, cost_centre_code): the members the ERP, the accounting system's register
+-- and the booked ledger rows know, under one canonical code
 -- (seeds/mappings/cost_centre_codes.csv where the systems' codes differ).
 with
 

@@ -2,9 +2,10 @@
 {%- set fortnox = ledgerbridge_source('fortnox') -%}
 {%- set erp = ledgerbridge_source('tryton') -%}
 {{ config(enabled=books or erp) }}
--- One row per company and project (SIE dimension 6, Fortnox Project) (key: company_id, project_code): the members the ERP, the
--- accounting system's register and the booked ledger rows know, under one canonical code
--- (seeds/mappings/project_codes.csv where the systems' codes differ).
+-- One row per company and project (SIE dimension 6, Fortnox Project) (key: company_id,
+-- project_code): the members the ERP, the accounting system's register and the booked ledger
+-- rows know, under one canonical code (seeds/mappings/project_codes.csv where the systems'
+-- codes differ).
 with
 
 {% if erp -%}

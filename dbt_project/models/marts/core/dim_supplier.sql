@@ -1,9 +1,9 @@
 {%- set fortnox = ledgerbridge_source('fortnox') -%}
 {%- set erp = ledgerbridge_source('tryton') -%}
 {{ config(enabled=fortnox or erp) }}
--- One row per company and supplier (key: company_id, supplier_number): the members the ERP and the accounting
--- system's register know, under one canonical code (seeds/mappings/supplier_codes.csv where the
--- systems' codes differ).
+-- One row per company and supplier (key: company_id, supplier_number): the members the ERP and
+-- the accounting system's register know, under one canonical code
+-- (seeds/mappings/supplier_codes.csv where the systems' codes differ).
 with
 
 {% if erp -%}

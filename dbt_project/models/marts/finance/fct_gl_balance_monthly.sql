@@ -208,7 +208,8 @@ running as (
     select
         filled.*,
         sum(period_change) over (
-            partition by company_id, account_number, cost_centre_code, project_code, fiscal_year_start
+            partition by
+                company_id, account_number, cost_centre_code, project_code, fiscal_year_start
             order by period_start
             rows between unbounded preceding and current row
         ) as ytd_change,
@@ -236,13 +237,13 @@ final as (
         fiscal_period_number,
         statement,
         -- amounts (debit positive)
-        {{ money("case when statement = 'balance_sheet' then carried_balance - period_change else ytd_change - period_change end") }}
-            as opening_balance,
+        {{ money("case when statement = 'balance_sheet' then carried_balance else ytd_change end
+            - period_change") }} as opening_balance,
         {{ money('debit') }} as debit,
         {{ money('credit') }} as credit,
         {{ money('period_change') }} as period_change,
-        {{ money("case when statement = 'balance_sheet' then carried_balance else ytd_change end") }}
-            as closing_balance,
+        {{ money("case when statement = 'balance_sheet' then carried_balance
+            else ytd_change end") }} as closing_balance,
         {{ money('ytd_change') }} as ytd_change
     from running
 )

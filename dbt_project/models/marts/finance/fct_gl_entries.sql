@@ -14,8 +14,9 @@
 -- Incremental: a build reads only the vouchers landed after the newest one already here
 -- (per company, by loaded_at: a new Fortnox read or a new SIE file, which replaces its year
 -- whole and so reloads every voucher of it), those not here at all and those whose number
--- of booked rows differs from what is here, and replaces their rows by gl_entry_id; the post-hook then drops the rows that are no longer booked (a
--- removed row, a voucher gone from a replaced export). A full refresh gives the same table.
+-- of booked rows differs from what is here, and replaces their rows by gl_entry_id; the
+-- post-hook then drops the rows that are no longer booked (a removed row, a voucher gone
+-- from a replaced export). A full refresh gives the same table.
 {# a table built before the mark existed is read whole once (and gains the columns) #}
 {% set read_new_only = is_incremental()
     and '_loaded_at' in (adapter.get_columns_in_relation(this) | map(attribute="name") | list) %}

@@ -129,7 +129,8 @@ final as (
         lines.report_line_ordinal,
         -- amounts
         {{ money('lines.amount') }} as amount,
-        {{ money("case when lines.report_section = 'assets' then lines.amount else -lines.amount end") }}
+        {{ money("case when lines.report_section = 'assets'
+            then lines.amount else -lines.amount end") }}
             as report_amount
     from lines
     inner join periods

@@ -139,7 +139,10 @@ final as (
         -- amounts (inflow positive)
         {{ money('with_total.amount') }} as amount,
         {{ money('sum(with_total.amount) over (
-            partition by with_total.company_id, books_periods.fiscal_year_start, with_total.cash_flow_line
+            partition by
+                with_total.company_id,
+                books_periods.fiscal_year_start,
+                with_total.cash_flow_line
             order by with_total.period_start
             rows between unbounded preceding and current row
         )') }} as ytd_amount,
