@@ -47,6 +47,11 @@ CORE_TABLES = {
 SIE_AND_ERP_FILES_KINDS = {"duplicate_booking"}
 
 
+#: Lineage columns: when a row was fetched or loaded and by which dbt run. The two homes ran
+#: their own demos at different times, so these differ by construction, not by a leak.
+LINEAGE_COLUMNS = {"fetched_at", "loaded_at", "_loaded_at", "_batch_id"}
+
+
 def attach_both(alone: Path, beside: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute(f"attach '{alone / 'warehouse.duckdb'}' as alone (read_only)")
@@ -64,7 +69,8 @@ def table_columns(con: duckdb.DuckDBPyConnection, database: str) -> dict[str, li
     ).fetchall()
     tables: dict[str, list[str]] = defaultdict(list)
     for schema, table, column in rows:
-        tables[f"{schema}.{table}"].append(column)
+        if column not in LINEAGE_COLUMNS:
+            tables[f"{schema}.{table}"].append(column)
     return dict(tables)
 
 

@@ -1,20 +1,38 @@
-{#- Monthly rows with no month missing: within each partition, every row's period is the
-    month after the previous row's. Fails for every row that follows a gap. -#}
-{% test no_period_gaps(model, partition_by, period_column='period_start') %}
+{#- Every group (partition_by) has a row for every month from its first to its last period,
+    and none twice; with `spine` (a model with partition_by[0] and period_column, such as
+    dim_fiscal_period), the last period of every group is the spine's last for that key. -#}
+{% test no_period_gaps(model, partition_by, period_column='period_start', spine=none) %}
 with
 
-ordered as (
+groups as (
     select
         {{ partition_by | join(', ') }},
-        {{ period_column }} as period_start,
-        lag({{ period_column }}) over (
-            partition by {{ partition_by | join(', ') }} order by {{ period_column }}
-        ) as previous_period_start
+        min({{ period_column }}) as first_period,
+        max({{ period_column }}) as last_period,
+        count(*) as periods,
+        count(distinct {{ period_column }}) as distinct_periods
     from {{ model }}
+    group by {{ partition_by | join(', ') }}
 )
 
-select *
-from ordered
-where previous_period_start is not null
-    and period_start <> cast({{ dbt.dateadd('month', 1, 'previous_period_start') }} as date)
+select
+    groups.*,
+    'gap or duplicate' as problem
+from groups
+where groups.periods <> groups.distinct_periods
+    or groups.periods <> {{ dbt.datediff('groups.first_period', 'groups.last_period', 'month') }} + 1
+{%- if spine is not none %}
+union all
+select
+    groups.*,
+    'ends before the books do' as problem
+from groups
+inner join (
+    select {{ partition_by[0] }}, max({{ period_column }}) as spine_last_period
+    from {{ spine }}
+    group by {{ partition_by[0] }}
+) as spine_ends
+    on spine_ends.{{ partition_by[0] }} = groups.{{ partition_by[0] }}
+where groups.last_period <> spine_ends.spine_last_period
+{%- endif %}
 {% endtest %}
