@@ -18,7 +18,7 @@ erp_members as (
         'erp' as member_role,
         accounts.code as source_code,
         accounts.name as member_name,
-        accounts.id as source_id
+        cast(accounts.id as {{ dbt.type_string() }}) as source_id
     from {{ source('raw_tryton', 'analytic_accounts') }} as accounts
     inner join {{ source('raw_tryton', 'analytic_accounts') }} as roots
         on roots.company_id = accounts.company_id

@@ -14,7 +14,7 @@ erp_members as (
         'erp' as member_role,
         item_number as source_code,
         item_name as member_name,
-        source_id
+        cast(source_id as {{ dbt.type_string() }}) as source_id
     from {{ ref('int_erp__items') }}
 ),
 {%- endif %}

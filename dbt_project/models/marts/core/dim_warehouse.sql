@@ -15,7 +15,7 @@ erp_members as (
         'erp' as member_role,
         warehouse_code as source_code,
         warehouse_name as member_name,
-        source_id
+        cast(source_id as {{ dbt.type_string() }}) as source_id
     from {{ ref('int_erp__warehouses') }}
 ),
 {%- endif %}
