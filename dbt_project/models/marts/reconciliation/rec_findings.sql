@@ -14,6 +14,18 @@
 {%- if registers -%}
     {%- do checks.append('int_rec__master_data_mismatches') -%}
 {%- endif -%}
+{#- the control-account checks (reskontra, bank, VAT): decision 0021 -#}
+{%- set reskontra = ledgerbridge_source('fortnox') or erp or ledgerbridge_source('erp_files') -%}
+{%- if reskontra -%}
+    {%- do checks.extend([
+        'int_rec__ar_control_mismatches',
+        'int_rec__ap_control_mismatches',
+        'int_rec__vat_mismatches',
+    ]) -%}
+{%- endif -%}
+{%- if ledgerbridge_source('bank') -%}
+    {%- do checks.append('int_rec__bank_balance_mismatches') -%}
+{%- endif -%}
 {{ config(enabled=ledger) }}
 -- One row per finding a controller acts on: company, kind and document (an invoice number, a
 -- customer or supplier number, a warehouse code). finding_id hashes those three, so a finding
