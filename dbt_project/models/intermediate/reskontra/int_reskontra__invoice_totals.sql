@@ -55,7 +55,7 @@ final as (
         invoices.net_amount,
         invoices.vat_amount,
         invoices.gross_amount,
-        coalesce(paid.payment_count, 0) as payment_count,
+        cast(coalesce(paid.payment_count, 0) as integer) as payment_count,
         {{ money('coalesce(paid.paid_amount, 0)') }} as paid_amount,
         {{ money('invoices.gross_amount - coalesce(paid.paid_amount, 0)') }} as open_amount,
         -- lineage

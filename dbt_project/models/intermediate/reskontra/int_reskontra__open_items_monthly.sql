@@ -101,7 +101,8 @@ aged as (
         invoices.cost_centre_code,
         invoices.project_code,
         invoices.currency_code,
-        {{ dbt.datediff('invoices.due_date', 'open_items.period_end', 'day') }} as days_overdue
+        cast({{ dbt.datediff('invoices.due_date', 'open_items.period_end', 'day') }} as integer)
+            as days_overdue
     from open_items
     inner join invoices
         on invoices.company_id = open_items.company_id
