@@ -25,6 +25,10 @@ invoices as (
     select * from {{ ref('int_reskontra__invoices') }}
 ),
 
+payments as (
+    select * from {{ ref('int_reskontra__payments') }}
+),
+
 reported as (
     select * from {{ ref('int_reskontra__reported_booking_differences') }}
     where control = '{{ control }}'
@@ -38,7 +42,8 @@ periods as (
     select * from {{ ref('int_fiscal_periods_generated') }}
 ),
 
--- the period ends both the books and the reskontra have reached (their month started)
+-- the period ends both the books and the reskontra (its invoices and payments) have
+-- reached: their month has started
 reach as (
     select
         books.company_id,
@@ -48,7 +53,13 @@ reach as (
         select company_id, max(voucher_date) as reached from vouchers group by company_id
     ) as books
     inner join (
-        select company_id, max(invoice_date) as reached from invoices group by company_id
+        select company_id, max(reached) as reached
+        from (
+            select company_id, max(invoice_date) as reached from invoices group by company_id
+            union all
+            select company_id, max(payment_date) as reached from payments group by company_id
+        ) as dates
+        group by company_id
     ) as reskontra
         on reskontra.company_id = books.company_id
 ),
