@@ -255,8 +255,15 @@ def test_publish_swaps_while_a_reader_keeps_its_snapshot(demo_home: Path, tmp_pa
         info = json.loads(fresh.execute("select tables from _ledgerbridge_publish").fetchone()[0])
         assert set(info) == {
             "dim_account",
+            "fct_ap_invoices",
+            "fct_ap_open_items_monthly",
+            "fct_ar_invoices",
+            "fct_ar_open_items_monthly",
+            "fct_bank_transactions",
             "fct_gl_entries",
             "rec_findings",
+            "rpt_bank_unmatched",
+            "rpt_dso_dpo_monthly",
             "rpt_income_statement",
             "rpt_trial_balance",
         }
