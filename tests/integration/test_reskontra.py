@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -36,8 +37,8 @@ def planted(home: Path, kind: str) -> dict:
 
 
 def control_balances(home: Path, account: str) -> dict[date, Decimal]:
-    """The account's balance at every fiscal period end, from the Fortnox accounts' opening
-    balances and the general ledger mart (not from the reskontra's own balance model)."""
+    """The account's balance at every fiscal period end, from the ledger's opening balances
+    and the general ledger mart (not from the reskontra's own balance model)."""
     periods = warehouse_rows(
         home,
         "select fiscal_year_start, period_end from intermediate.int_fiscal_periods_generated "
@@ -46,8 +47,9 @@ def control_balances(home: Path, account: str) -> dict[date, Decimal]:
     opening = dict(
         warehouse_rows(
             home,
-            "select fiscal_year_start, opening_balance from staging.stg_fortnox__accounts "
-            f"where company_id = 'demo_ab' and account_number = '{account}'",
+            "select fiscal_year_start, amount from intermediate.int_ledger__balances "
+            "where company_id = 'demo_ab' and balance_kind = 'IB' "
+            f"and account_number = '{account}'",
         )
     )
     rows = warehouse_rows(
@@ -326,3 +328,86 @@ def test_a_difference_no_invoice_finding_explains_is_reported(tampered_home: Pat
         "count(*) filter (where match_status = 'unmatched') from marts.fct_bank_transactions",
     )
     assert paired == entries - 1 and unmatched == 0
+
+
+@pytest.fixture(scope="module")
+def sie_files_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The demo with its books as SIE files and its ERP as JSON Lines exports: no invoice
+    register in the books, so the reskontra is the ERP's."""
+    home = tmp_path_factory.mktemp("sie-files") / "home"
+    try:
+        result = run_cli(
+            "demo", "--accounting", "sie", "--erp", "files", "--no-serve", home=home, timeout=900
+        )
+        assert result.returncode == 0, result.output
+        yield home
+    finally:
+        run_cli("sandbox", "down", home=home)
+
+
+def test_sie_books_take_the_reskontra_from_the_erp(sie_files_home: Path) -> None:
+    """With SIE books the reskontra is the ERP export's: every ERP invoice (the unbooked ones
+    too) with its due date and payments, matched to the bank; 1510 differs from the open items
+    by the planted short booking and the two unbooked invoices, which no invoice-level check
+    reports for ERP files, so the control checks do — once each — and 2440's duplicate, which
+    duplicate_booking reports, is not reported again."""
+    home = sie_files_home
+    erp_file = home / "demo" / "erp" / "customer_invoices.jsonl"
+    erp = {
+        r["number"]: r
+        for r in (json.loads(line) for line in erp_file.read_text(encoding="utf-8").splitlines())
+    }
+    ar = {
+        number: (gross, due, system)
+        for number, gross, due, system in warehouse_rows(
+            home,
+            "select invoice_number, gross_amount, due_date, source_system "
+            "from marts.fct_ar_invoices",
+        )
+    }
+    assert ar == {
+        n: (Decimal(r["total_amount"]), date.fromisoformat(r["due_date"]), "erp_files")
+        for n, r in erp.items()
+    }
+    statuses = dict(
+        warehouse_rows(
+            home, "select match_status, count(*) from marts.fct_bank_transactions group by all"
+        )
+    )
+    assert statuses["payment"] > 150 and set(statuses) == {"payment", "booked"}
+
+    mismatch = planted(home, "amount_mismatch")
+    booked, erp_total = (Decimal(x) for x in re.findall(r"\d+\.\d\d", mismatch["details"]))
+    unbooked = [t["document"] for t in truth(home) if t["kind"] == "invoice_not_booked"]
+    receivables = control_balances(home, chart.RECEIVABLES)
+    open_ar = open_item_totals(home, "fct_ar_open_items_monthly")
+    for period_end, balance in receivables.items():
+        short_since = date.fromisoformat(erp[mismatch["document"]]["invoice_date"])
+        expected = booked - erp_total if period_end >= short_since else Decimal(0)
+        expected -= sum(
+            (
+                ar[n][0]
+                for n in unbooked
+                if date.fromisoformat(erp[n]["invoice_date"]) <= period_end
+            ),
+            Decimal(0),
+        )
+        assert balance - open_ar[period_end] == expected, period_end
+    unexplained = booked - erp_total - sum((ar[n][0] for n in unbooked), Decimal(0))
+
+    findings = {
+        (kind, document): details
+        for kind, document, details in warehouse_rows(
+            home, "select kind, document, details from marts.rec_findings"
+        )
+    }
+    control = {key: d for key, d in findings.items() if key[0] in CONTROL_KINDS}
+    months = {
+        erp[mismatch["document"]]["invoice_date"][:7],
+        *(erp[n]["invoice_date"][:7] for n in unbooked),
+    }
+    assert set(control) == {("ar_control_mismatch", chart.RECEIVABLES)} | {
+        ("vat_mismatch", month) for month in months
+    }
+    assert f"{unexplained} is unexplained" in control[("ar_control_mismatch", chart.RECEIVABLES)]
+    assert ("duplicate_booking", planted(home, "duplicate_booking")["document"]) in findings
