@@ -28,7 +28,8 @@ entry_keys as (
         creditor_references as reference_key
     from entries
     where creditor_references is not null
-    union
+    -- the two keys of one entry differ (one is a character shorter): nothing to deduplicate
+    union all
     select company_id, account_id, statement_id, entry_index, booking_date, amount,
         left(creditor_references, length(creditor_references) - 1) as reference_key
     from entries
