@@ -149,6 +149,8 @@ final as (
     select
         compared.company_id,
         '{{ kind }}' as kind,
+        -- what the document is: the control accounts
+        'account' as document_type,
         accounts.account_list as document,
         'high' as severity,
         'account ' || accounts.account_list || ' holds '

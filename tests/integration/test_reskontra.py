@@ -239,7 +239,7 @@ def test_bank_entries_are_matched_to_the_payments(demo_home: Path) -> None:
     # payment's day
     wrong = warehouse_rows(
         demo_home,
-        "select t.statement_id, t.entry_index from marts.fct_bank_transactions as t "
+        "select t.statement_reference, t.entry_index from marts.fct_bank_transactions as t "
         "left join marts.fct_ar_invoices as i on i.invoice_number = t.matched_document_number "
         "left join marts.fct_ap_invoices as s on s.document_number = t.matched_document_number "
         "where t.match_status = 'payment' and not ("

@@ -36,7 +36,7 @@ statement_totals as (
         statements.company_id,
         statements.closing_date,
         sum(statements.closing_balance) as closing_balance,
-        string_agg(statements.account_id, ', ' order by statements.account_id) as bank_account_ids
+        string_agg(statements.account_id, ', ' order by statements.account_id) as bank_accounts
     from statements
     inner join books_reach
         on books_reach.company_id = statements.company_id
@@ -48,7 +48,7 @@ compared as (
     select
         statement_totals.company_id,
         statement_totals.closing_date,
-        statement_totals.bank_account_ids,
+        statement_totals.bank_accounts,
         statement_totals.closing_balance,
         coalesce(balances.balance, 0) as ledger_balance,
         coalesce(balances.balance, 0) - statement_totals.closing_balance as difference
@@ -94,9 +94,10 @@ final as (
     select
         compared.company_id,
         'bank_balance_mismatch' as kind,
-        compared.bank_account_ids as document,
+        'bank_account' as document_type,
+        compared.bank_accounts as document,
         'high' as severity,
-        'bank account ' || compared.bank_account_ids || ' closes '
+        'bank account ' || compared.bank_accounts || ' closes '
         || cast(compared.closing_date as {{ dbt.type_string() }}) || ' at '
         || cast({{ money('compared.closing_balance') }} as {{ dbt.type_string() }})
         || '; account ' || coalesce(accounts.account_list, '(none in the chart)') || ' holds '

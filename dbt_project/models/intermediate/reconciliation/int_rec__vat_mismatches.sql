@@ -132,6 +132,7 @@ final as (
     select
         company_id,
         'vat_mismatch' as kind,
+        'period' as document_type,
         left(cast(period_start as {{ dbt.type_string() }}), 7) as document,
         'high' as severity,
         'output VAT booked in ' || left(cast(period_start as {{ dbt.type_string() }}), 7) || ' is '

@@ -9,7 +9,16 @@
 with
 
 entries as (
-    select * from {{ ref('stg_bank__entries') }} where is_booked and not is_reversal
+    select
+        company_id,
+        account_id as bank_account,
+        statement_id as statement_reference,
+        entry_index,
+        booking_date,
+        amount,
+        creditor_references
+    from {{ ref('stg_bank__entries') }}
+    where is_booked and not is_reversal
 ),
 
 payments as (
@@ -24,13 +33,13 @@ invoices as (
 -- reference without its last digit (an OCR number made of the invoice number and a check
 -- digit)
 entry_keys as (
-    select company_id, account_id, statement_id, entry_index, booking_date, amount,
+    select company_id, bank_account, statement_reference, entry_index, booking_date, amount,
         creditor_references as reference_key
     from entries
     where creditor_references is not null
     -- the two keys of one entry differ (one is a character shorter): nothing to deduplicate
     union all
-    select company_id, account_id, statement_id, entry_index, booking_date, amount,
+    select company_id, bank_account, statement_reference, entry_index, booking_date, amount,
         left(creditor_references, length(creditor_references) - 1) as reference_key
     from entries
     where length(creditor_references) > 1
@@ -50,12 +59,12 @@ invoice_keys as (
 candidates as (
     select distinct
         entry_keys.company_id,
-        entry_keys.account_id,
-        entry_keys.statement_id,
+        entry_keys.bank_account,
+        entry_keys.statement_reference,
         entry_keys.entry_index,
         payments.invoice_kind,
         payments.document_number,
-        payments.payment_id,
+        payments.payment_number,
         payments.payment_date,
         abs({{ dbt.datediff('payments.payment_date', 'entry_keys.booking_date', 'day') }})
             as days_apart
@@ -79,12 +88,12 @@ ranked as (
     select
         candidates.*,
         row_number() over (
-            partition by company_id, account_id, statement_id, entry_index
-            order by days_apart, payment_date, invoice_kind, document_number, payment_id
+            partition by company_id, bank_account, statement_reference, entry_index
+            order by days_apart, payment_date, invoice_kind, document_number, payment_number
         ) as entry_rank,
         row_number() over (
-            partition by company_id, invoice_kind, payment_id
-            order by days_apart, statement_id, entry_index
+            partition by company_id, invoice_kind, payment_number
+            order by days_apart, statement_reference, entry_index
         ) as payment_rank
     from candidates
 ),
@@ -93,12 +102,12 @@ final as (
     select
         -- keys
         company_id,
-        account_id,
-        statement_id,
+        bank_account,
+        statement_reference,
         entry_index,
         invoice_kind,
         document_number,
-        payment_id,
+        payment_number,
         -- dates
         payment_date,
         -- match quality

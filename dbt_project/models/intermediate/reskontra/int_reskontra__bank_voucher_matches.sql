@@ -8,7 +8,15 @@ with
 
 entries as (
     -- a reversal too: the books book it as well
-    select * from {{ ref('stg_bank__entries') }} where is_booked
+    select
+        company_id,
+        account_id as bank_account,
+        statement_id as statement_reference,
+        entry_index,
+        booking_date,
+        amount
+    from {{ ref('stg_bank__entries') }}
+    where is_booked
 ),
 
 bank_accounts as (
@@ -47,14 +55,14 @@ bank_rows as (
 numbered_entries as (
     select
         company_id,
-        account_id,
-        statement_id,
+        bank_account,
+        statement_reference,
         entry_index,
         booking_date,
         amount,
         row_number() over (
             partition by company_id, booking_date, amount
-            order by account_id, statement_id, entry_index
+            order by bank_account, statement_reference, entry_index
         ) as pair_number
     from entries
 ),
@@ -63,8 +71,8 @@ final as (
     select
         -- keys
         numbered_entries.company_id,
-        numbered_entries.account_id,
-        numbered_entries.statement_id,
+        numbered_entries.bank_account,
+        numbered_entries.statement_reference,
         numbered_entries.entry_index,
         bank_rows.voucher_id,
         bank_rows.row_number as voucher_row_number,

@@ -12,7 +12,7 @@ tryton_payments as (
         invoices.company_id,
         invoices.invoice_kind,
         invoices.invoice_number,
-        cast(payments.move_line_id as {{ dbt.type_string() }}) as payment_id,
+        cast(payments.move_line_id as {{ dbt.type_string() }}) as payment_number,
         payments.payment_date,
         case
             when invoices.invoice_kind = 'customer' then payments.credit - payments.debit
@@ -33,7 +33,7 @@ file_payments as (
         company_id,
         'customer' as invoice_kind,
         invoice_number,
-        payment_number as payment_id,
+        payment_number,
         payment_date,
         amount,
         reference,
@@ -44,7 +44,7 @@ file_payments as (
         company_id,
         'supplier' as invoice_kind,
         invoice_number,
-        payment_number as payment_id,
+        payment_number,
         payment_date,
         amount,
         cast(null as {{ dbt.type_string() }}) as reference,
@@ -65,7 +65,7 @@ final as (
         company_id,
         invoice_kind,
         invoice_number,
-        payment_id,
+        payment_number,
         -- dates
         payment_date,
         -- amounts, in the invoice's direction

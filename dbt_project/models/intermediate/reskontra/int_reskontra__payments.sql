@@ -16,7 +16,7 @@ fortnox_payments as (
         company_id,
         'customer' as invoice_kind,
         document_number,
-        payment_number as payment_id,
+        payment_number,
         payment_date,
         amount,
         'fortnox' as source_system
@@ -26,7 +26,7 @@ fortnox_payments as (
         company_id,
         'supplier' as invoice_kind,
         given_number as document_number,
-        payment_number as payment_id,
+        payment_number,
         payment_date,
         amount,
         'fortnox' as source_system
@@ -40,7 +40,7 @@ erp_payments as (
         company_id,
         invoice_kind,
         invoice_number as document_number,
-        payment_id,
+        payment_number,
         payment_date,
         amount,
         source_system
@@ -60,7 +60,7 @@ final as (
         unioned.company_id,
         unioned.invoice_kind,
         unioned.document_number,
-        unioned.payment_id,
+        unioned.payment_number,
         -- dates
         unioned.payment_date,
         -- amounts (SEK), in the invoice's direction

@@ -14,17 +14,25 @@
 {%- if registers -%}
     {%- do checks.append('int_rec__master_data_mismatches') -%}
 {%- endif -%}
-{#- the control-account checks (reskontra, bank, VAT): decision 0021 -#}
-{%- set reskontra = ledgerbridge_source('fortnox') or erp or ledgerbridge_source('erp_files') -%}
-{%- if reskontra -%}
-    {%- do checks.extend([
-        'int_rec__ar_control_mismatches',
-        'int_rec__ap_control_mismatches',
-        'int_rec__vat_mismatches',
-    ]) -%}
+{#- the control-account checks (reskontra, bank, VAT; decision 0021), each with a
+    document_type column (account, bank_account, period). `checks` is a list here and a
+    mapping check → document type where the finding id includes the document type: the
+    block adds them to either. -#}
+{%- set control_checks = {} -%}
+{%- if ledgerbridge_source('fortnox') or ledgerbridge_source('tryton') or ledgerbridge_source('erp_files') -%}
+    {%- do control_checks.update({
+        'int_rec__ar_control_mismatches': 'document_type',
+        'int_rec__ap_control_mismatches': 'document_type',
+        'int_rec__vat_mismatches': 'document_type',
+    }) -%}
 {%- endif -%}
 {%- if ledgerbridge_source('bank') -%}
-    {%- do checks.append('int_rec__bank_balance_mismatches') -%}
+    {%- do control_checks.update({'int_rec__bank_balance_mismatches': 'document_type'}) -%}
+{%- endif -%}
+{%- if checks is mapping -%}
+    {%- do checks.update(control_checks) -%}
+{%- else -%}
+    {%- do checks.extend(control_checks.keys() | list) -%}
 {%- endif -%}
 {{ config(enabled=ledger) }}
 -- One row per finding a controller acts on: company, kind and document (an invoice number, a

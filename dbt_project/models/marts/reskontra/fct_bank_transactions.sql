@@ -31,8 +31,8 @@ final as (
     select
         -- keys
         entries.company_id,
-        entries.account_id as bank_account_id,
-        entries.statement_id,
+        entries.account_id as bank_account,
+        entries.statement_id as statement_reference,
         entries.entry_index,
         -- dates
         entries.booking_date,
@@ -51,7 +51,7 @@ final as (
         case
             when not entries.is_booked then 'not_booked'
             {% if reskontra -%}
-            when payment_matches.payment_id is not null then 'payment'
+            when payment_matches.payment_number is not null then 'payment'
             {% endif -%}
             {% if ledger -%}
             when voucher_matches.voucher_id is not null then 'booked'
@@ -61,12 +61,12 @@ final as (
         {% if reskontra -%}
         payment_matches.invoice_kind as matched_invoice_kind,
         payment_matches.document_number as matched_document_number,
-        payment_matches.payment_id as matched_payment_id,
+        payment_matches.payment_number as matched_payment_number,
         payment_matches.payment_date as matched_payment_date,
         {%- else -%}
         cast(null as {{ dbt.type_string() }}) as matched_invoice_kind,
         cast(null as {{ dbt.type_string() }}) as matched_document_number,
-        cast(null as {{ dbt.type_string() }}) as matched_payment_id,
+        cast(null as {{ dbt.type_string() }}) as matched_payment_number,
         cast(null as date) as matched_payment_date,
         {%- endif %}
         {% if ledger -%}
@@ -83,15 +83,15 @@ final as (
     {% if reskontra -%}
     left join payment_matches
         on payment_matches.company_id = entries.company_id
-        and payment_matches.account_id = entries.account_id
-        and payment_matches.statement_id = entries.statement_id
+        and payment_matches.bank_account = entries.account_id
+        and payment_matches.statement_reference = entries.statement_id
         and payment_matches.entry_index = entries.entry_index
     {% endif -%}
     {% if ledger -%}
     left join voucher_matches
         on voucher_matches.company_id = entries.company_id
-        and voucher_matches.account_id = entries.account_id
-        and voucher_matches.statement_id = entries.statement_id
+        and voucher_matches.bank_account = entries.account_id
+        and voucher_matches.statement_reference = entries.statement_id
         and voucher_matches.entry_index = entries.entry_index
     {%- endif %}
 )

@@ -12,8 +12,8 @@ final as (
     select
         -- keys
         company_id,
-        bank_account_id,
-        statement_id,
+        bank_account,
+        statement_reference,
         entry_index,
         -- dates
         booking_date,
