@@ -21,7 +21,7 @@ import ingestion  # noqa: F401  # sets dlt's offline defaults before dlt is impo
 from ingestion.arrow_tables import RawTable
 from ingestion.files import FileRows, file_sha256, find_files
 from ingestion.quarantine import full_diagnostics, quarantine
-from ingestion.sources import bank, einvoice, erp_files, fortnox, mapped, sie, tryton
+from ingestion.sources import bank, budget, einvoice, erp_files, fortnox, mapped, sie, tryton
 from ledgerbridge.clients.fortnox import FortnoxClient
 from ledgerbridge.clients.fortnox_tokens import TokenStore
 from ledgerbridge.clients.tryton import TrytonClient
@@ -306,6 +306,15 @@ FILE_KINDS = (
         einvoice.einvoice_file_rows,
     ),
     FileKind("mapped", mapped.DATASET, "exports with a mapping", mapped.TABLES, ("records",)),
+    FileKind(
+        "budget",
+        budget.DATASET,
+        "budget files (CSV)",
+        budget.TABLES,
+        ("entries",),
+        budget.SUFFIXES,
+        budget.budget_file_rows,
+    ),
 )
 
 

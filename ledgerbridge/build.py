@@ -21,7 +21,7 @@ from ledgerbridge.state import recorded_run
 from ledgerbridge.warehouse import connect_warehouse, writer_lock
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
-_DBT = "from dbt.cli.main import cli; cli()"
+_DBT = "from dbt.cli.main import cli; cli(prog_name='dbt')"
 
 
 @dataclass
@@ -111,6 +111,7 @@ RAW_DATASETS = {
     "raw_einvoice": "einvoice",
     "raw_mapped": "mapped",
     "raw_fortnox": "fortnox",
+    "raw_budget": "budget",
 }
 
 
@@ -162,6 +163,35 @@ def build(
                 hint=f"the marts were not published; dbt's full log is in {log}",
             )
     return result
+
+
+#: dbt commands that read the ``ledgerbridge_sources`` var (the others ignore or refuse it)
+_TAKES_VARS = {"build", "run", "test", "compile", "seed", "show", "list", "ls", "snapshot", "docs"}
+
+
+def dbt_command(paths: Paths, args: list[str], command: str = "ledgerbridge dbt") -> int:
+    """Any dbt command on this home's warehouse, as an analytics engineer types it, under the
+    writer lock and with the sources present (so that models of absent sources stay
+    disabled, as in ``ledgerbridge build``); dbt's own output goes to the terminal."""
+    if not args:
+        raise BuildError(
+            "no dbt command given", hint="for example: ledgerbridge dbt build -s fct_gl_entries+"
+        )
+    with writer_lock(paths, command):
+        if not paths.warehouse.exists():
+            raise NotReadyError(
+                f"no warehouse at {paths.warehouse}", hint="run `ledgerbridge ingest` first"
+            )
+        full = list(args)
+        if args[0] in _TAKES_VARS and "--vars" not in args:
+            full += ["--vars", json.dumps({"ledgerbridge_sources": present_sources(paths)})]
+        completed = subprocess.run(
+            [sys.executable, "-c", _DBT, *full],
+            cwd=DBT_PROJECT_DIR,
+            env=dbt_environment(paths),
+            check=False,
+        )
+    return completed.returncode
 
 
 def _summarise(errors: list[str]) -> list[str]:

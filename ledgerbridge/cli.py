@@ -230,6 +230,19 @@ def build() -> None:
     _build(_paths(), "ledgerbridge build")
 
 
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,
+)
+def dbt(ctx: typer.Context) -> None:
+    """Run any dbt command on this home's warehouse, under the writer lock, with the models of
+    absent sources disabled as in `ledgerbridge build`. Examples: ledgerbridge dbt build
+    --select fct_gl_entries+ ; ledgerbridge dbt docs generate"""
+    from ledgerbridge.build import dbt_command
+
+    raise typer.Exit(dbt_command(_paths(), list(ctx.args)))
+
+
 @app.command()
 def publish() -> None:
     """Copy the marts to serving.duckdb (new file, atomic rename) for the dashboards."""
@@ -328,14 +341,25 @@ def demo(
             "Fortnox API, or the books' SIE 4E export files."
         ),
     ] = AccountingChoice.fortnox,
+    second_company: Annotated[
+        bool,
+        typer.Option(
+            "--second-company",
+            help="Add a second company beside Demo AB: Demo Sie AB (demo_sie_ab), its books "
+            "as SIE 4E files and its ERP as the JSON export (files under demo/demo_sie_ab/), "
+            "fiscal years laid out the other way (July–June unless --broken-year), and the same "
+            "account, customer, article, invoice and voucher numbers as Demo AB on purpose. Both "
+            "go through one ingest, build and publish.",
+        ),
+    ] = False,
     serve_: Annotated[
         bool, typer.Option("--serve/--no-serve", help="Serve the dashboards at the end.")
     ] = True,
     port: Annotated[int, typer.Option(help="Port for the dashboards.", min=1, max=65535)] = 8501,
 ) -> None:
     """Generate Demo AB, start its sandbox ERP and Fortnox sandbox, ingest, build, publish and
-    serve the dashboards."""
-    from ledgerbridge.demo import run_demo
+    serve the dashboards (with --second-company, Demo Sie AB beside it)."""
+    from ledgerbridge.demo import SECOND_COMPANY_NAME, run_demo
 
     paths = _paths()
     if serve_:
@@ -352,6 +376,11 @@ def demo(
         def on_replay(done: int, total: int, what: str) -> None:
             progress.update(task, completed=done, total=total, description=what)
 
+        def on_second_day(day: int, total: int) -> None:
+            progress.update(
+                task, total=total, completed=day, description=f"generate {SECOND_COMPANY_NAME}"
+            )
+
         with run_demo(
             paths,
             seed=seed,
@@ -359,19 +388,25 @@ def demo(
             broken_year=broken_year,
             erp=erp.value,
             accounting=accounting.value,
+            second_company=second_company,
             on_day=on_day,
             report=report,
             on_replay=on_replay,
+            on_second_day=on_second_day,
         ) as session:
             progress.update(task, description="Demo AB: ready")
             progress.stop()
             result = session.generated
-            console.print(
-                f"  generated {result.gl_rows:,} GL rows in {result.vouchers:,} vouchers, "
-                f"{sum(result.erp_records.values()):,} ERP records, "
-                f"{len(result.ground_truth)} planted discrepancies → {paths.demo}",
-                highlight=False,
-            )
+            for generated in (result, session.second):
+                if generated is None:
+                    continue
+                console.print(
+                    f"  generated {generated.options.company_name}: {generated.gl_rows:,} GL "
+                    f"rows in {generated.vouchers:,} vouchers, "
+                    f"{sum(generated.erp_records.values()):,} ERP records, "
+                    f"{len(generated.ground_truth)} planted discrepancies → {generated.folder}",
+                    highlight=False,
+                )
             if session.erp is not None:
                 console.print(
                     f"  sandbox ERP (Tryton) running at {session.erp.url} database "
@@ -391,6 +426,13 @@ def demo(
         f"{result.ground_truth_file}.",
         highlight=False,
     )
+    if session.second is not None:
+        console.print(
+            f"[bold]{session.second.options.company_name} is ready beside it[/] (its books from "
+            f"SIE files, its ERP from the JSON export); its discrepancies are listed in "
+            f"{session.second.ground_truth_file}.",
+            highlight=False,
+        )
     if session.erp is not None:
         console.print(
             f"Its ERP keeps running at {session.erp.url} (login in "

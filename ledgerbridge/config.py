@@ -96,12 +96,13 @@ class FolderSource:
     under ``sources``): ``sie`` SIE 4E exports of the books; ``erp_files`` an ERP export in
     ledgerbridge's JSON Lines format; ``bank`` ISO 20022 camt.053 statements; ``einvoice``
     Peppol BIS Billing 3.0 UBL e-invoices; ``mapped`` CSV, JSON or XML exports, each read
-    through a ``*.mapping.yaml`` beside it."""
+    through a ``*.mapping.yaml`` beside it; ``budget`` budget CSV files a controller uploads
+    (ingestion/sources/budget.py)."""
 
     folder: Path
 
 
-FOLDER_KINDS = ("sie", "erp_files", "bank", "einvoice", "mapped")
+FOLDER_KINDS = ("sie", "erp_files", "bank", "einvoice", "mapped", "budget")
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,7 @@ class Company:
     bank: FolderSource | None = None
     einvoice: FolderSource | None = None
     mapped: FolderSource | None = None
+    budget: FolderSource | None = None
 
 
 @dataclass(frozen=True)

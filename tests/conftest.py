@@ -82,3 +82,17 @@ def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         yield home
     finally:
         run_cli("sandbox", "down", home=home)
+
+
+@pytest.fixture(scope="session")
+def two_company_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """`ledgerbridge demo --no-serve --second-company` once, in a fresh home: Demo AB as in
+    `demo_home` plus Demo Sie AB (books as SIE files, ERP as the JSON export), its sandboxes
+    running until the session ends; tests must not write to it."""
+    home = tmp_path_factory.mktemp("two-companies") / "home"
+    try:
+        result = run_cli("demo", "--no-serve", "--second-company", home=home, timeout=1500)
+        assert result.returncode == 0, result.output
+        yield home
+    finally:
+        run_cli("sandbox", "down", home=home)

@@ -25,6 +25,7 @@ from pathlib import Path
 from ledgerbridge.formats.sie import DIM_COST_CENTRE, DIM_PROJECT, Account, Dimension, SieHeader
 from sandbox.demo_company import chart
 from sandbox.demo_company.bank_statements import write_statements
+from sandbox.demo_company.budget_csv import write_budget_csv
 from sandbox.demo_company.einvoices import write_einvoices
 from sandbox.demo_company.master_data import (
     ARTICLES,
@@ -191,6 +192,8 @@ def generate(
         end=fiscal_years[-1].end,
     )
     other_files = write_price_list(folder / "other", folder / "erp")
+    # the controller's budget per fiscal year, as uploaded (CSV): how the demo ingests it
+    write_budget_csv(folder / "budget", folder / "erp")
     einvoice_files = write_einvoices(
         folder / "einvoices",
         folder / "erp",

@@ -11,15 +11,32 @@ lines as (
     select * from {{ ref('stg_tryton__invoice_lines') }}
 ),
 
-dimension_amounts as (
+-- the cost centre and the project carrying most of the net amount, summed over the lines
+-- that carry it (as the books sum their rows); ties go to the lowest code
+cost_centre_ranked as (
     select
         company_id,
         invoice_id,
-        arg_max(cost_centre, abs(net_amount)) filter (where cost_centre is not null)
-            as cost_centre,
-        arg_max(project, abs(net_amount)) filter (where project is not null) as project
+        cost_centre,
+        row_number() over (
+            partition by company_id, invoice_id order by sum(abs(net_amount)) desc, cost_centre
+        ) as dimension_rank
     from lines
-    group by all
+    where cost_centre is not null
+    group by company_id, invoice_id, cost_centre
+),
+
+project_ranked as (
+    select
+        company_id,
+        invoice_id,
+        project,
+        row_number() over (
+            partition by company_id, invoice_id order by sum(abs(net_amount)) desc, project
+        ) as dimension_rank
+    from lines
+    where project is not null
+    group by company_id, invoice_id, project
 ),
 
 final as (
@@ -33,8 +50,8 @@ final as (
         invoices.invoice_date,
         invoices.accounting_date,
         parties.party_code as party_number,
-        dimension_amounts.cost_centre,
-        dimension_amounts.project,
+        cost_centre_ranked.cost_centre,
+        project_ranked.project,
         invoices.net_amount,
         invoices.vat_amount,
         invoices.total_amount,
@@ -44,9 +61,14 @@ final as (
     from invoices
     left join {{ ref('stg_tryton__parties') }} as parties
         on parties.company_id = invoices.company_id and parties.party_id = invoices.party_id
-    left join dimension_amounts
-        on dimension_amounts.company_id = invoices.company_id
-        and dimension_amounts.invoice_id = invoices.invoice_id
+    left join cost_centre_ranked
+        on cost_centre_ranked.company_id = invoices.company_id
+        and cost_centre_ranked.invoice_id = invoices.invoice_id
+        and cost_centre_ranked.dimension_rank = 1
+    left join project_ranked
+        on project_ranked.company_id = invoices.company_id
+        and project_ranked.invoice_id = invoices.invoice_id
+        and project_ranked.dimension_rank = 1
 )
 
 select * from final

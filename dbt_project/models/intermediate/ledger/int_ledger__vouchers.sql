@@ -20,9 +20,12 @@ fortnox_vouchers as (
         voucher_number,
         voucher_date,
         voucher_text,
+        reference_type as source_document_type,
+        cast(reference_number as {{ dbt.type_string() }}) as source_document_number,
         'fortnox' as source_system,
         -- read over the API, not from a file
-        cast(null as {{ dbt.type_string() }}) as source_file_sha256
+        cast(null as {{ dbt.type_string() }}) as source_file_sha256,
+        cast(fetched_at as timestamp with time zone) as loaded_at
     from {{ ref('stg_fortnox__vouchers') }}
 ),
 {%- endif %}
@@ -30,16 +33,22 @@ fortnox_vouchers as (
 {% if sie -%}
 sie_vouchers as (
     select
-        voucher_id,
-        company_id,
-        fiscal_year_start,
-        voucher_series,
-        voucher_number,
-        voucher_date,
-        voucher_text,
+        vouchers.voucher_id,
+        vouchers.company_id,
+        vouchers.fiscal_year_start,
+        vouchers.voucher_series,
+        vouchers.voucher_number,
+        vouchers.voucher_date,
+        vouchers.voucher_text,
+        cast(null as {{ dbt.type_string() }}) as source_document_type,
+        cast(null as {{ dbt.type_string() }}) as source_document_number,
         'sie' as source_system,
-        source_file_sha256
-    from {{ ref('stg_sie__vouchers') }}
+        vouchers.source_file_sha256,
+        -- a replaced export is a new file: its vouchers count as loaded anew
+        cast(files.loaded_at as timestamp with time zone) as loaded_at
+    from {{ ref('stg_sie__vouchers') }} as vouchers
+    inner join {{ ref('stg_sie__files') }} as files
+        on files.file_sha256 = vouchers.source_file_sha256
 ),
 {%- endif %}
 
@@ -61,8 +70,12 @@ final as (
         unioned.voucher_date,
         -- descriptions and lineage
         unioned.voucher_text,
+        unioned.source_document_type,
+        unioned.source_document_number,
         unioned.source_system,
-        unioned.source_file_sha256
+        unioned.source_file_sha256,
+        -- when the row was landed: what an incremental model reads as new
+        unioned.loaded_at
     from unioned
     -- a company's rows from the other system are left out
     inner join companies

@@ -1,7 +1,9 @@
 {{ config(enabled=ledgerbridge_source('sie') or ledgerbridge_source('fortnox')) }}
 -- One row per invoice booked by more than one voucher that still stands (finding kind
 -- duplicate_booking): a booking a later voucher reverses does not count. Needs the books only,
--- so it runs for every company whatever its ERP.
+-- so it runs for every company whatever its ERP. The document is the invoice's number as the
+-- books name it in its first booking (for a Fortnox supplier invoice, Fortnox's own number;
+-- the details add the supplier's).
 with
 
 bookings as (
@@ -12,7 +14,10 @@ duplicated as (
     select
         company_id,
         invoice_kind,
-        invoice_number,
+        invoice_key,
+        max(case when booking_number = 1 then invoice_number end) as invoice_number,
+        max(supplier_number) as supplier_number,
+        max(supplier_invoice_number) as supplier_invoice_number,
         count(*) as bookings,
         string_agg(
             voucher_series || ' ' || voucher_number || ' ('
@@ -24,7 +29,7 @@ duplicated as (
             ', ' order by booking_number
         ) as later_vouchers
     from bookings
-    group by company_id, invoice_kind, invoice_number
+    group by company_id, invoice_kind, invoice_key
     having count(*) > 1
 ),
 
@@ -32,11 +37,15 @@ final as (
     select
         company_id,
         'duplicate_booking' as kind,
+        invoice_kind || '_invoice' as document_type,
         invoice_number as document,
         'high' as severity,
-        invoice_kind || ' invoice ' || invoice_number || ' is booked '
-        || cast(bookings as {{ dbt.type_string() }}) || ' times: vouchers ' || vouchers
-            as details,
+        invoice_kind || ' invoice ' || invoice_number
+        || case when supplier_invoice_number is not null then
+            ' (supplier ' || supplier_number || ', their number ' || supplier_invoice_number
+            || ')' else '' end
+        || ' is booked ' || cast(bookings as {{ dbt.type_string() }}) || ' times: vouchers '
+        || vouchers as details,
         'Reverse the later booking (voucher ' || later_vouchers || ') with a voucher that'
         || ' references it and negates its rows; posted vouchers cannot be deleted'
             as suggested_action

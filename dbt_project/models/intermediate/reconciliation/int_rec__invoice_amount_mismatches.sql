@@ -3,40 +3,34 @@
 -- One row per ERP invoice booked at another gross amount than the ERP's (finding kind
 -- amount_mismatch), compared exactly, öre for öre: both are decimal(18,2) amounts of one
 -- document, and any difference is money missing from (or too much in) the books. The
--- invoice's first booking is compared; further bookings are duplicate_booking findings.
+-- invoice's first booking is compared; further bookings are duplicate_booking findings. Where
+-- the booking's amount is read from the control account it is signed like the invoice, so a
+-- credit note booked as an invoice is a mismatch too.
 with
-
-erp_invoices as (
-    select * from {{ ref('int_erp__invoices') }}
-),
-
-bookings as (
-    select * from {{ ref('int_rec__invoice_bookings') }}
-    where not is_reversed and booking_number = 1
-),
 
 compared as (
     select
-        erp_invoices.company_id,
-        erp_invoices.invoice_kind,
-        erp_invoices.invoice_number,
-        abs(erp_invoices.total_amount) as erp_amount,
-        bookings.booked_amount,
-        bookings.voucher_series,
-        bookings.voucher_number,
-        bookings.voucher_date
-    from erp_invoices
-    inner join bookings
-        on bookings.company_id = erp_invoices.company_id
-        and bookings.invoice_kind = erp_invoices.invoice_kind
-        and bookings.invoice_number = erp_invoices.invoice_number
-    where bookings.booked_amount <> abs(erp_invoices.total_amount)
+        company_id,
+        invoice_kind,
+        invoice_number,
+        case when is_control_amount then erp_total_amount else abs(erp_total_amount) end
+            as erp_amount,
+        booked_amount,
+        voucher_series,
+        voucher_number,
+        voucher_date
+    from {{ ref('int_rec__erp_invoice_bookings') }}
+    where erp_booking_number = 1
+        and voucher_id is not null
+        and booked_amount
+            <> case when is_control_amount then erp_total_amount else abs(erp_total_amount) end
 ),
 
 final as (
     select
         company_id,
         'amount_mismatch' as kind,
+        invoice_kind || '_invoice' as document_type,
         invoice_number as document,
         'high' as severity,
         invoice_kind || ' invoice ' || invoice_number || ' is booked at '

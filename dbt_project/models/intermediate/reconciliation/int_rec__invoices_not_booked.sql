@@ -1,46 +1,48 @@
 {{ config(enabled=(ledgerbridge_source('sie') or ledgerbridge_source('fortnox'))
     and ledgerbridge_source('tryton')) }}
 -- One row per posted ERP invoice that no voucher of the company's books books (finding kind
--- invoice_not_booked). Only invoices dated within a fiscal year the books hold are judged:
--- of a year the warehouse has no books for, nothing can be said.
+-- invoice_not_booked). Only invoices the books have reached are judged: dated within a
+-- fiscal year the books hold and on or before their latest voucher (an invoice of today is
+-- not yet booked because the bookkeeping is behind, not because it was forgotten).
 with
 
-erp_invoices as (
-    select * from {{ ref('int_erp__invoices') }}
+erp_bookings as (
+    select * from {{ ref('int_rec__erp_invoice_bookings') }}
 ),
 
 fiscal_years as (
     select * from {{ ref('int_ledger__fiscal_years') }}
 ),
 
-bookings as (
-    select * from {{ ref('int_rec__invoice_bookings') }} where not is_reversed
+books_reach as (
+    select company_id, max(voucher_date) as latest_voucher_date
+    from {{ ref('int_ledger__vouchers') }}
+    group by company_id
 ),
 
 unbooked as (
-    select erp_invoices.*
-    from erp_invoices
+    select erp_bookings.*
+    from erp_bookings
     inner join fiscal_years
-        on fiscal_years.company_id = erp_invoices.company_id
-        and coalesce(erp_invoices.accounting_date, erp_invoices.invoice_date)
+        on fiscal_years.company_id = erp_bookings.company_id
+        and coalesce(erp_bookings.accounting_date, erp_bookings.invoice_date)
             between fiscal_years.fiscal_year_start and fiscal_years.fiscal_year_end
-    where not exists (
-        select 1
-        from bookings
-        where bookings.company_id = erp_invoices.company_id
-            and bookings.invoice_kind = erp_invoices.invoice_kind
-            and bookings.invoice_number = erp_invoices.invoice_number
-    )
+    inner join books_reach
+        on books_reach.company_id = erp_bookings.company_id
+        and coalesce(erp_bookings.accounting_date, erp_bookings.invoice_date)
+            <= books_reach.latest_voucher_date
+    where erp_bookings.voucher_id is null
 ),
 
 final as (
     select
         company_id,
         'invoice_not_booked' as kind,
+        invoice_kind || '_invoice' as document_type,
         invoice_number as document,
         'high' as severity,
         invoice_kind || ' invoice ' || invoice_number || ' of '
-        || cast(total_amount as {{ dbt.type_string() }}) || ' dated '
+        || cast(erp_total_amount as {{ dbt.type_string() }}) || ' dated '
         || cast(invoice_date as {{ dbt.type_string() }})
         || case invoice_kind when 'customer' then ' to customer ' else ' from supplier ' end
         || coalesce(party_number, '?')

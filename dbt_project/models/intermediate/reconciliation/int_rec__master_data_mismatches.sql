@@ -106,6 +106,7 @@ compared as (
 register_differences as (
     select
         company_id,
+        party_role as document_type,
         party_number as document,
         case when orgnr_differs then 'medium' else 'low' end as severity,
         party_role || ' ' || party_number || ' ' || party_name || ' differs in '
@@ -124,15 +125,23 @@ register_differences as (
 
 {% if einvoice -%}
 latest_payee_accounts as (
-    select
-        company_id,
-        seller_legal_id,
-        arg_max(payee_account, issue_date) as payee_account,
-        arg_max(document_id, issue_date) as document_id,
-        max(issue_date) as issue_date
-    from {{ ref('stg_einvoice__documents') }}
-    where direction = 'incoming' and payee_account is not null and seller_legal_id is not null
-    group by company_id, seller_legal_id
+    select company_id, seller_legal_id, payee_account, document_id, issue_date
+    from (
+        select
+            company_id,
+            seller_legal_id,
+            payee_account,
+            document_id,
+            issue_date,
+            row_number() over (
+                partition by company_id, seller_legal_id
+                order by issue_date desc, document_id desc
+            ) as recency
+        from {{ ref('stg_einvoice__documents') }}
+        where direction = 'incoming' and payee_account is not null
+            and seller_legal_id is not null
+    ) as documents
+    where recency = 1
 ),
 
 suppliers as (
@@ -146,15 +155,43 @@ suppliers as (
     from {{ ref('stg_fortnox__suppliers') }}
 ),
 
+-- the suppliers an e-invoice's seller may be (one company can have several supplier records)
+-- and whether any of them holds the account it asks to be paid to: only when none does is it
+-- a finding, for each of them
+payees as (
+    select
+        latest.company_id,
+        latest.seller_legal_id,
+        latest.payee_account,
+        latest.document_id,
+        latest.issue_date,
+        suppliers.supplier_number,
+        regexp_replace(upper(latest.payee_account), '[^0-9A-Z]', '', 'g')
+            in (suppliers.bankgiro_key, suppliers.plusgiro_key, suppliers.bank_account_key,
+                suppliers.iban_key) as holds_account
+    from latest_payee_accounts as latest
+    inner join suppliers
+        on suppliers.company_id = latest.company_id
+        and suppliers.orgnr_digits = regexp_replace(latest.seller_legal_id, '[^0-9]', '', 'g')
+),
+
+unknown_payees as (
+    select company_id, seller_legal_id
+    from payees
+    group by company_id, seller_legal_id
+    having not max(case when holds_account then 1 else 0 end) = 1
+),
+
 payment_differences as (
     select
         suppliers.company_id,
+        'supplier' as document_type,
         suppliers.supplier_number as document,
         'high' as severity,
         'supplier ' || suppliers.supplier_number || ' ' || suppliers.supplier_name
-        || ' differs in payment account: its e-invoices (latest ' || latest.document_id || ' of '
-        || cast(latest.issue_date as {{ dbt.type_string() }}) || ') ask to be paid to '
-        || latest.payee_account || '; accounting has '
+        || ' differs in payment account: its e-invoices (latest ' || payees.document_id || ' of '
+        || cast(payees.issue_date as {{ dbt.type_string() }}) || ') ask to be paid to '
+        || payees.payee_account || '; accounting has '
         || coalesce(
             nullif(concat_ws(', ',
                 case when suppliers.bankgiro_key <> '' then 'bankgiro ' || suppliers.bankgiro end,
@@ -167,28 +204,28 @@ payment_differences as (
         'Confirm the account with the supplier through a contact you already know (not the'
         || ' invoice), then correct the supplier register before the next payment run'
             as suggested_action
-    from latest_payee_accounts as latest
+    from payees
+    inner join unknown_payees
+        on unknown_payees.company_id = payees.company_id
+        and unknown_payees.seller_legal_id = payees.seller_legal_id
     inner join suppliers
-        on suppliers.company_id = latest.company_id
-        and suppliers.orgnr_digits = regexp_replace(latest.seller_legal_id, '[^0-9]', '', 'g')
-    where regexp_replace(upper(latest.payee_account), '[^0-9A-Z]', '', 'g')
-        not in (suppliers.bankgiro_key, suppliers.plusgiro_key, suppliers.bank_account_key,
-            suppliers.iban_key)
+        on suppliers.company_id = payees.company_id
+        and suppliers.supplier_number = payees.supplier_number
 ),
 {%- endif %}
 
 final as (
     {% if erp -%}
-    select company_id, 'master_data_mismatch' as kind, document, severity, details,
-        suggested_action
+    select company_id, 'master_data_mismatch' as kind, document_type, document, severity,
+        details, suggested_action
     from register_differences
     {%- endif %}
     {% if erp and einvoice %}
     union all
     {% endif %}
     {% if einvoice -%}
-    select company_id, 'master_data_mismatch' as kind, document, severity, details,
-        suggested_action
+    select company_id, 'master_data_mismatch' as kind, document_type, document, severity,
+        details, suggested_action
     from payment_differences
     {%- endif %}
 )

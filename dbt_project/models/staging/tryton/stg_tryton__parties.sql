@@ -7,11 +7,19 @@ parties as (
     select * from {{ source('raw_tryton', 'parties') }} where deleted_at is null
 ),
 
+-- A party may carry several identifiers (a VAT number, a foreign one): its organisation
+-- number is the Swedish one (Tryton's type se_orgnr), else one of no stated type.
 identifiers as (
-    select company_id, party, min(code) as orgnr
+    select
+        company_id,
+        party,
+        code as orgnr,
+        row_number() over (
+            partition by company_id, party
+            order by case when type = 'se_orgnr' then 0 else 1 end, id
+        ) as position
     from {{ source('raw_tryton', 'party_identifiers') }}
-    where deleted_at is null
-    group by all
+    where deleted_at is null and (type = 'se_orgnr' or type is null)
 ),
 
 addresses as (
@@ -39,7 +47,9 @@ final as (
         coalesce(parties.active, true) as is_active
     from parties
     left join identifiers
-        on identifiers.company_id = parties.company_id and identifiers.party = parties.id
+        on identifiers.company_id = parties.company_id
+        and identifiers.party = parties.id
+        and identifiers.position = 1
     left join addresses
         on addresses.company_id = parties.company_id
         and addresses.party = parties.id

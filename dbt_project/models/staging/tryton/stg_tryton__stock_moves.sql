@@ -18,7 +18,9 @@ final as (
         state,
         coalesce(cost_price, unit_price) as unit_cost,
         shipment,
-        origin
+        origin,
+        -- when this version of the move was landed: what the incremental stock marts read from
+        fetched_at
     from moves
     where state = 'done'
 )
