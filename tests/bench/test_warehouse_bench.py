@@ -3,9 +3,9 @@
 Run with `make bench`. Scales (target GL rows) come from LEDGERBRIDGE_BENCH_SCALES, default
 "1000000,10000000"; LEDGERBRIDGE_BENCH_NEW_SHARE is the share of GL rows that arrives later
 (default 0.01); LEDGERBRIDGE_BENCH_SOURCES limits the sources (default
-"sie,erp_files,bank,einvoice,mapped"). The demo company is generated once per scale and kept
-in the cache (sandbox/demo_company/cache.py, $LEDGERBRIDGE_CACHE): 10 M rows take the
-simulation about 25 CPU minutes.
+"sie,erp_files,bank,einvoice,mapped,budget"). The demo company is generated once per scale
+and kept in the cache (sandbox/demo_company/cache.py, $LEDGERBRIDGE_CACHE): generating 10 M
+rows takes the simulation a quarter of an hour or more.
 
 How new data arrives: the company's books come as SIE 4E exports, one per fiscal year, and an
 accounting program exports the open year again when there is more of it. The first load holds
@@ -13,8 +13,8 @@ the closed year and an export of the open year made on a day near its end (its b
 that day); the new data is the year's final export, holding the same vouchers plus the last
 days' (about 1 % of all GL rows). Loading it replaces the open year in raw_sie (decision 0004);
 what the build then recomputes is up to the models (incremental ones merge only what changed).
-The ERP export, bank statements and e-invoices are loaded whole the first time and are
-unchanged the second.
+The ERP export, bank statements, e-invoices and budgets are loaded whole the first time and
+are unchanged the second.
 
 Prints rows, seconds (wall clock, and CPU: on a shared machine the wall clock measures the
 others too), rows/s, peak memory and file sizes, and the ten slowest dbt nodes of each build
@@ -58,6 +58,7 @@ FOLDERS = {
     "bank": "bank",
     "einvoice": "einvoices",
     "mapped": "other",
+    "budget": "budget",
 }
 SOURCES = os.environ.get("LEDGERBRIDGE_BENCH_SOURCES", ",".join(FOLDERS)).split(",")
 
