@@ -18,10 +18,22 @@
 {%- if ledgerbridge_source('sie') and ledgerbridge_source('fortnox') -%}
     {%- do checks.update({'int_rec__books_years_not_used': 'document_type'}) -%}
 {%- endif -%}
+{#- the control-account checks (reskontra, bank, VAT; decision 0021) -#}
+{%- if ledgerbridge_source('fortnox') or ledgerbridge_source('tryton') or ledgerbridge_source('erp_files') -%}
+    {%- do checks.update({
+        'int_rec__ar_control_mismatches': 'document_type',
+        'int_rec__ap_control_mismatches': 'document_type',
+        'int_rec__vat_mismatches': 'document_type',
+    }) -%}
+{%- endif -%}
+{%- if ledgerbridge_source('bank') -%}
+    {%- do checks.update({'int_rec__bank_balance_mismatches': 'document_type'}) -%}
+{%- endif -%}
 {{ config(enabled=ledger) }}
 -- One row per finding a controller acts on: company, kind and document (an invoice number, a
--- customer or supplier number, a warehouse code), with the document's type (customer_invoice,
--- supplier_invoice, customer, supplier, warehouse, fiscal_year), since a customer and a
+-- customer or supplier number, a warehouse code, a control account, a period), with the
+-- document's type (customer_invoice, supplier_invoice, customer, supplier, warehouse,
+-- fiscal_year, account, bank_account, period), since a customer and a
 -- supplier invoice may share a number. finding_id hashes those four, so a finding keeps its id
 -- from one build to the next for as long as it stands. Two findings of one kind on one
 -- document (a register difference and a payment account difference of one supplier) become
