@@ -167,6 +167,8 @@ def peak_rss_mb(who: int) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
 
+# generating, loading and building 10 M rows twice takes longer than the suite's 30 minutes
+@pytest.mark.timeout(4 * 3600)
 @pytest.mark.parametrize("scale", SCALES)
 def test_warehouse_full_and_incremental(scale: int, tmp_path: Path) -> None:
     paths = Paths(tmp_path / "home").ensure()
