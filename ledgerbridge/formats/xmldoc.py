@@ -97,6 +97,9 @@ class XmlReader:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     namespaces: dict[str, str] = field(default_factory=dict)
 
+    #: each path compiled once: compiling it on every call was most of reading a bank file
+    _compiled: dict[str, etree.XPath] = field(default_factory=dict, repr=False)
+
     def __post_init__(self) -> None:
         if not self.namespaces:
             self.namespaces = {"d": self.namespace}
@@ -110,7 +113,11 @@ class XmlReader:
 
     # -- finding --------------------------------------------------------------------------------
     def all(self, under: etree._Element, path: str) -> list[etree._Element]:
-        return under.xpath(self._xpath(path), namespaces=self.namespaces)
+        compiled = self._compiled.get(path)
+        if compiled is None:
+            compiled = etree.XPath(self._xpath(path), namespaces=self.namespaces)
+            self._compiled[path] = compiled
+        return compiled(under)
 
     def find(self, under: etree._Element, path: str) -> etree._Element | None:
         found = self.all(under, path)
