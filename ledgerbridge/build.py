@@ -6,6 +6,7 @@ writes; we read its JSON log lines to show progress and to report failures in a 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -32,6 +33,8 @@ class BuildResult:
     skipped: int = 0
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
+    #: whether dbt's unit tests were left out (the code has not changed since they passed)
+    unit_tests_skipped: bool = False
 
 
 Progress = Callable[[int, int, str], None]
@@ -132,6 +135,27 @@ def present_sources(paths: Paths) -> list[str]:
     return sorted(name for dataset, name in RAW_DATASETS.items() if dataset in schemas)
 
 
+#: what a dbt unit test's outcome depends on: the project's code, not the warehouse's data
+_CODE_FOLDERS = ("models", "macros", "tests", "seeds")
+_CODE_FILES = ("dbt_project.yml", "profiles.yml")
+
+
+def project_fingerprint(variables: str) -> str:
+    """A hash of the dbt project's code, the vars it is built with (they enable models) and
+    dbt's version: what decides whether its unit tests pass."""
+    from dbt.version import __version__ as dbt_version
+
+    digest = hashlib.sha256(f"{dbt_version}\0{variables}\0".encode())
+    files = [DBT_PROJECT_DIR / name for name in _CODE_FILES]
+    for folder in _CODE_FOLDERS:
+        files += sorted(p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file())
+    for path in files:
+        if path.exists():
+            digest.update(str(path.relative_to(DBT_PROJECT_DIR)).encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 def build(
     paths: Paths,
     *,
@@ -139,21 +163,36 @@ def build(
     progress: Progress | None = None,
     command: str = "ledgerbridge build",
 ) -> BuildResult:
-    """``dbt build``: seeds, models and every test, under the writer lock."""
+    """``dbt build``: seeds, models and every data test, under the writer lock.
+
+    dbt's unit tests check the models' SQL on fixed inputs, so their outcome changes only with
+    the code: they run when the project (or dbt, or the set of sources) changed since the last
+    build that passed them, and not on every build of new data (decision 0027).
+    """
     with writer_lock(paths, command), recorded_run(paths, "build") as run:
         if not paths.warehouse.exists():
             raise NotReadyError(
                 f"no warehouse at {paths.warehouse}", hint="run `ledgerbridge ingest` first"
             )
-        args = ["build", "--vars", json.dumps({"ledgerbridge_sources": present_sources(paths)})]
+        variables = json.dumps({"ledgerbridge_sources": present_sources(paths)})
+        args = ["build", "--vars", variables]
         if select:
             args += ["--select", select]
+        fingerprint = project_fingerprint(variables)
+        passed_file = paths.dbt_target / "unit_tests_passed.sha256"
+        unit_tests_known = passed_file.exists() and passed_file.read_text() == fingerprint
+        if unit_tests_known:
+            args += ["--exclude-resource-type", "unit_test"]
         result = run_dbt(paths, args, progress)
+        result.unit_tests_skipped = unit_tests_known
+        if not result.failed and not select and not unit_tests_known:
+            passed_file.write_text(fingerprint)
         run.summary.update(
             nodes=result.nodes,
             passed=result.passed,
             failed=result.failed,
             seconds=round(result.seconds, 2),
+            unit_tests="skipped: code unchanged" if unit_tests_known else "run",
         )
         if result.failed:
             log = Path(paths.logs / "dbt" / "dbt.log")

@@ -188,6 +188,8 @@ def _build(paths: Paths, command: str) -> None:
     console.print(
         f"  built     {result.passed} of {result.nodes} nodes passed in {result.seconds:.1f} s"
     )
+    if result.unit_tests_skipped:
+        console.print("            unit tests not rerun: the dbt project is unchanged")
 
 
 def _publish(paths: Paths, command: str) -> None:

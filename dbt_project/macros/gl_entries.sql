@@ -3,14 +3,30 @@
     {{ relation }}.voucher_id || '|' || cast({{ relation }}.row_number as {{ dbt.type_string() }})
 {%- endmacro %}
 
-{#- fct_gl_entries' post-hook after an incremental build: drop the rows that are no longer
-    booked (a row Fortnox marks removed, a voucher a replaced SIE export no longer holds), so
-    that the table equals a full refresh. -#}
+{#- fct_gl_entries' post-hook after an incremental build: drop the rows of vouchers no longer
+    booked as they are here (a voucher a replaced SIE export no longer holds, one whose every
+    row Fortnox marks removed), so that the table equals a full refresh. A changed voucher's
+    rows were replaced whole by the build; what is left with another hash is gone. -#}
 {% macro gl_entries_forget_unbooked() -%}
     delete from {{ this }} as entries
     where not exists (
         select 1
-        from {{ ref('int_ledger__voucher_rows') }} as booked
-        where {{ gl_entry_id('booked') }} = entries.gl_entry_id
+        from {{ ref('int_ledger__vouchers') }} as vouchers
+        where vouchers.voucher_id = entries.voucher_id
+            and vouchers.content_hash = entries._content_hash
     )
+{%- endmacro %}
+
+{#- fct_gl_entries' second post-hook: a voucher read again unchanged (an SIE year exported
+    again, a Fortnox voucher fetched again) keeps its rows; only where and when it was read
+    are brought up to date, as a full refresh would write them. -#}
+{% macro gl_entries_refresh_lineage() -%}
+    update {{ this }} as entries
+    set source_file_sha256 = vouchers.source_file_sha256, _loaded_at = vouchers.loaded_at
+    from {{ ref('int_ledger__vouchers') }} as vouchers
+    where vouchers.voucher_id = entries.voucher_id
+        and (
+            entries.source_file_sha256 is distinct from vouchers.source_file_sha256
+            or entries._loaded_at is distinct from vouchers.loaded_at
+        )
 {%- endmacro %}

@@ -4,6 +4,10 @@
 -- One row per voucher (verifikation) of the company's system of record
 -- (int_ledger__companies). voucher_id is company | fiscal year start | series | number in
 -- both systems, so one voucher has one key whichever system it was read from.
+--
+-- content_hash fingerprints what the voucher books (its date, text, source document and
+-- booked rows) and leaves out where and when it was read: an export of the year made again
+-- gives an unchanged voucher the same hash, so incremental models rewrite only what changed.
 with
 
 companies as (
@@ -58,6 +62,17 @@ unioned as (
     {% if sie %}select * from sie_vouchers{% endif %}
 ),
 
+row_fingerprints as (
+    select
+        voucher_id,
+        {{ fingerprint_sum([
+            'row_number', 'transaction_date', 'account_number', 'cost_centre_code',
+            'project_code', 'amount', 'row_text',
+        ]) }} as rows_fingerprint
+    from {{ ref('int_ledger__voucher_rows') }}
+    group by voucher_id
+),
+
 final as (
     select
         -- keys
@@ -74,13 +89,22 @@ final as (
         unioned.source_document_number,
         unioned.source_system,
         unioned.source_file_sha256,
-        -- when the row was landed: what an incremental model reads as new
-        unioned.loaded_at
+        -- when the voucher was landed (lineage: a re-read voucher gets a new time)
+        unioned.loaded_at,
+        -- what the voucher books, for telling a changed voucher from a re-read one
+        cast({{ row_hash([
+            'unioned.voucher_date', 'unioned.voucher_text', 'unioned.source_document_type',
+            'unioned.source_document_number',
+        ]) }} as {{ dbt.type_string() }})
+        || ':' || coalesce(row_fingerprints.rows_fingerprint, '-') as content_hash
     from unioned
     -- a company's rows from the other system are left out
     inner join companies
         on companies.company_id = unioned.company_id
         and companies.source_system = unioned.source_system
+    -- a voucher with no booked row left (every row removed) has none
+    left join row_fingerprints
+        on row_fingerprints.voucher_id = unioned.voucher_id
 )
 
 select * from final

@@ -132,7 +132,7 @@ linked as (
 ),
 
 -- Only a voucher with as many rows and as much money as some booking can be that booking's
--- reversal or duplicate: a cheap aggregate that spares the string signatures below for the
+-- reversal or duplicate: a cheap aggregate that spares the signatures below for the
 -- vast rest of the ledger (the slowest part of the build at millions of rows otherwise).
 voucher_shapes as (
     select voucher_id, company_id, count(*) as row_count, sum(abs(amount)) as absolute_total
@@ -157,24 +157,22 @@ candidate_rows as (
         and booking_shapes.absolute_total = voucher_shapes.absolute_total
 ),
 
--- Each voucher's rows as one string, and the same rows with amounts negated: a voucher that
--- reverses another has the other's negated signature as its own.
+-- Each voucher's rows as a signature (a sum of row hashes: the same rows in any order give
+-- the same one), and the same rows with amounts negated: a voucher that reverses another has
+-- the other's negated signature as its own. (Sorting and concatenating the rows into a
+-- string said the same at several times the cost.)
 signatures as (
     select
         voucher_id,
         company_id,
-        string_agg(
-            account_number || '/' || coalesce(cost_centre_code, '') || '/'
-            || coalesce(project_code, '') || '/' || cast(amount as {{ dbt.type_string() }}),
-            ';' order by account_number, coalesce(cost_centre_code, ''),
-            coalesce(project_code, ''), amount
-        ) as rows_signature,
-        string_agg(
-            account_number || '/' || coalesce(cost_centre_code, '') || '/'
-            || coalesce(project_code, '') || '/' || cast(-amount as {{ dbt.type_string() }}),
-            ';' order by account_number, coalesce(cost_centre_code, ''),
-            coalesce(project_code, ''), -amount
-        ) as negated_signature
+        {{ hash_sum([
+            'account_number', "coalesce(cost_centre_code, '')", "coalesce(project_code, '')",
+            'amount',
+        ]) }} as rows_signature,
+        {{ hash_sum([
+            'account_number', "coalesce(cost_centre_code, '')", "coalesce(project_code, '')",
+            '-amount',
+        ]) }} as negated_signature
     from candidate_rows
     group by voucher_id, company_id
 ),

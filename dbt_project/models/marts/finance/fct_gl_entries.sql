@@ -1,25 +1,28 @@
 {{ config(
     enabled=ledgerbridge_source('sie') or ledgerbridge_source('fortnox'),
     materialized='incremental',
-    unique_key='gl_entry_id',
+    unique_key='voucher_id',
     incremental_strategy='delete+insert',
     on_schema_change='append_new_columns',
     post_hook=[
         "{{ gl_entries_forget_unbooked() if is_incremental() else 'select 1' }}",
+        "{{ gl_entries_refresh_lineage() if is_incremental() else 'select 1' }}",
     ],
 ) }}
 -- One row per booked voucher row: the general ledger, in every dimension, from each company's
 -- system of record (SIE files or Fortnox; see int_ledger__companies).
 --
--- Incremental: a build reads only the vouchers landed after the newest one already here
--- (per company, by loaded_at: a new Fortnox read or a new SIE file, which replaces its year
--- whole and so reloads every voucher of it), those not here at all and those whose number
--- of booked rows differs from what is here, and replaces their rows by gl_entry_id; the
--- post-hook then drops the rows that are no longer booked (a removed row, a voucher gone
--- from a replaced export). A full refresh gives the same table.
-{# a table built before the mark existed is read whole once (and gains the columns) #}
-{% set read_new_only = is_incremental()
-    and '_loaded_at' in (adapter.get_columns_in_relation(this) | map(attribute="name") | list) %}
+-- Incremental: a build rewrites only the vouchers whose content changed (their content_hash,
+-- int_ledger__vouchers) or that moved to another period, and those not here yet; it
+-- replaces every row of such a voucher (delete+insert on voucher_id). An export of the year
+-- made again, which reloads every voucher of it, thus costs only what is new in it. The
+-- post-hooks then drop the rows of vouchers no longer booked (gone from a replaced export,
+-- every row removed) and bring the lineage of re-read vouchers up to date (the file they
+-- now come from, when it was landed) without rewriting them. A full refresh gives the same
+-- table.
+{# a table built before the hash existed is read whole once (and gains the column) #}
+{% set read_changed_only = is_incremental()
+    and '_content_hash' in (adapter.get_columns_in_relation(this) | map(attribute="name") | list) %}
 with
 
 voucher_rows as (
@@ -35,55 +38,43 @@ periods as (
     select * from {{ ref('dim_fiscal_period') }}
 ),
 
-{% if read_new_only -%}
-loaded_through as (
-    -- per company, the newest landing this table has read
-    select company_id, max(_loaded_at) as loaded_at
-    from {{ this }}
-    group by company_id
+voucher_periods as (
+    -- each voucher's fiscal period, as the rows below get it
+    select
+        vouchers.*,
+        periods.fiscal_year,
+        periods.fiscal_period_number,
+        periods.period_start
+    from vouchers
+    left join periods
+        on periods.company_id = vouchers.company_id
+        and periods.fiscal_year_start = vouchers.fiscal_year_start
+        and vouchers.voucher_date between periods.period_start and periods.period_end
 ),
 
-new_vouchers as (
-    select vouchers.voucher_id
-    from vouchers
-    left join loaded_through
-        on loaded_through.company_id = vouchers.company_id
-    where loaded_through.loaded_at is null
-        or vouchers.loaded_at > loaded_through.loaded_at
-    union
-    -- a voucher never read, whatever its landing time
-    select vouchers.voucher_id
-    from vouchers
-    left join (select distinct voucher_id from {{ this }}) as known
-        on known.voucher_id = vouchers.voucher_id
-    where known.voucher_id is null
-    union
-    -- a voucher whose booked rows changed in number without a new landing time (a row that
-    -- arrived late or was removed after the voucher was read)
-    select booked.voucher_id
-    from (
-        select voucher_id, count(*) as booked_rows
-        from voucher_rows
-        group by voucher_id
-    ) as booked
-    inner join (
-        select voucher_id, count(*) as built_rows
-        from {{ this }}
-        group by voucher_id
-    ) as built
-        on built.voucher_id = booked.voucher_id
-    where built.built_rows <> booked.booked_rows
+{% if read_changed_only -%}
+built as (
+    select distinct voucher_id, _content_hash, fiscal_year, fiscal_period_number, period_start
+    from {{ this }}
 ),
 
 vouchers_to_read as (
-    select vouchers.*
-    from vouchers
-    inner join new_vouchers
-        on new_vouchers.voucher_id = vouchers.voucher_id
+    -- new, changed or moved to another period; the rest is here as a full build writes it
+    select voucher_periods.*
+    from voucher_periods
+    where not exists (
+        select 1
+        from built
+        where built.voucher_id = voucher_periods.voucher_id
+            and built._content_hash = voucher_periods.content_hash
+            and built.fiscal_year is not distinct from voucher_periods.fiscal_year
+            and built.fiscal_period_number is not distinct from voucher_periods.fiscal_period_number
+            and built.period_start is not distinct from voucher_periods.period_start
+    )
 ),
 {%- else -%}
 vouchers_to_read as (
-    select * from vouchers
+    select * from voucher_periods
 ),
 {%- endif %}
 
@@ -94,9 +85,9 @@ final as (
         voucher_rows.voucher_id,
         voucher_rows.company_id,
         voucher_rows.fiscal_year_start,
-        periods.fiscal_year,
-        periods.fiscal_period_number,
-        periods.period_start,
+        vouchers_to_read.fiscal_year,
+        vouchers_to_read.fiscal_period_number,
+        vouchers_to_read.period_start,
         voucher_rows.voucher_series,
         voucher_rows.voucher_number,
         voucher_rows.row_number,
@@ -118,15 +109,12 @@ final as (
         vouchers_to_read.source_document_type,
         vouchers_to_read.source_document_number,
         vouchers_to_read.loaded_at as _loaded_at,
+        vouchers_to_read.content_hash as _content_hash,
         -- the dbt invocation that wrote the row: an incremental build rewrites new rows only
         cast('{{ invocation_id }}' as {{ dbt.type_string() }}) as _batch_id
     from voucher_rows
     inner join vouchers_to_read
         on vouchers_to_read.voucher_id = voucher_rows.voucher_id
-    left join periods
-        on periods.company_id = voucher_rows.company_id
-        and periods.fiscal_year_start = voucher_rows.fiscal_year_start
-        and vouchers_to_read.voucher_date between periods.period_start and periods.period_end
 )
 
 select * from final
