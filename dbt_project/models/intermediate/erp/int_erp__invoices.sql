@@ -9,7 +9,7 @@
 with
 
 {% if tryton -%}
-tryton_invoices as (
+tryton_posted as (
     select * from {{ ref('stg_tryton__invoices') }} where state in ('posted', 'paid')
 ),
 
@@ -45,7 +45,7 @@ tryton_project_ranked as (
     group by company_id, invoice_id, project
 ),
 
-tryton as (
+tryton_invoices as (
     select
         invoices.company_id,
         'tryton' as source_system,
@@ -71,7 +71,7 @@ tryton as (
         invoices.amount_to_pay,
         invoices.state = 'paid' as is_paid,
         invoices.invoice_id as source_id
-    from tryton_invoices as invoices
+    from tryton_posted as invoices
     left join {{ ref('stg_tryton__parties') }} as parties
         on parties.company_id = invoices.company_id and parties.party_id = invoices.party_id
     left join tryton_cost_centre_ranked as cost_centre_ranked
@@ -89,7 +89,7 @@ tryton as (
 -- An ERP export holds the invoices the ERP has issued or registered (it exports no drafts)
 -- and states the cost centre and project on the invoice itself. It has no accounting date
 -- apart from the invoice date, and states payments separately (int_reskontra__erp_payments).
-erp_files_invoices as (
+erp_files_export as (
     select
         company_id,
         'customer' as invoice_kind,
@@ -125,7 +125,7 @@ erp_files_invoices as (
     from {{ ref('stg_erp_files__supplier_invoices') }}
 ),
 
-erp_files as (
+erp_files_invoices as (
     select
         company_id,
         'erp_files' as source_system,
@@ -147,7 +147,7 @@ erp_files as (
         cast(null as boolean) as is_paid,
         -- the export's record is known by its number alone
         cast(null as {{ dbt.type_bigint() }}) as source_id
-    from erp_files_invoices
+    from erp_files_export
     -- the export's key: a record without one is refused at ingestion, and could be matched
     -- to no booking here
     where invoice_number is not null
@@ -155,9 +155,9 @@ erp_files as (
 {%- endif %}
 
 unioned as (
-    {% if tryton %}select * from tryton{% endif %}
+    {% if tryton %}select * from tryton_invoices{% endif %}
     {% if tryton and erp_files %}union all{% endif %}
-    {% if erp_files %}select * from erp_files{% endif %}
+    {% if erp_files %}select * from erp_files_invoices{% endif %}
 ),
 
 final as (
