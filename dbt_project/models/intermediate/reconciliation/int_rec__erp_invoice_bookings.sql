@@ -1,5 +1,5 @@
 {{ config(enabled=(ledgerbridge_source('sie') or ledgerbridge_source('fortnox'))
-    and ledgerbridge_source('tryton')) }}
+    and (ledgerbridge_source('tryton') or ledgerbridge_source('erp_files'))) }}
 -- One row per posted ERP invoice and each voucher that books it and still stands (one row
 -- with no booking where none does). A booking finds its ERP invoice by the invoice's number
 -- or, for a supplier invoice the books know by their own number (Fortnox's GivenNumber), by

@@ -1,5 +1,5 @@
 {{ config(enabled=(ledgerbridge_source('sie') or ledgerbridge_source('fortnox'))
-    and ledgerbridge_source('tryton')) }}
+    and (ledgerbridge_source('tryton') or ledgerbridge_source('erp_files'))) }}
 -- One row per ERP invoice booked at another gross amount than the ERP's (finding kind
 -- amount_mismatch), compared exactly, öre for öre: both are decimal(18,2) amounts of one
 -- document, and any difference is money missing from (or too much in) the books. The

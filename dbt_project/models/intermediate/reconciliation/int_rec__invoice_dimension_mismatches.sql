@@ -1,5 +1,5 @@
 {{ config(enabled=(ledgerbridge_source('sie') or ledgerbridge_source('fortnox'))
-    and ledgerbridge_source('tryton')) }}
+    and (ledgerbridge_source('tryton') or ledgerbridge_source('erp_files'))) }}
 -- One row per ERP invoice booked on another cost centre or project than the ERP's (finding
 -- kind dimension_mismatch). Both sides state the dimension carrying most of the invoice's
 -- amount, summed per dimension (int_erp__invoices, int_rec__invoice_bookings); a dimension

@@ -1,5 +1,5 @@
 {{ config(enabled=(ledgerbridge_source('sie') or ledgerbridge_source('fortnox'))
-    and ledgerbridge_source('tryton')) }}
+    and (ledgerbridge_source('tryton') or ledgerbridge_source('erp_files'))) }}
 -- One row per posted ERP invoice that no voucher of the company's books books (finding kind
 -- invoice_not_booked). Only invoices the books have reached are judged: dated within a
 -- fiscal year the books hold and on or before their latest voucher (an invoice of today is

@@ -23,6 +23,7 @@ tryton_payments as (
     from {{ ref('stg_tryton__invoice_payments') }} as payments
     inner join {{ ref('int_erp__invoices') }} as invoices
         on invoices.company_id = payments.company_id
+        and invoices.source_system = 'tryton'
         and invoices.source_id = payments.invoice_id
 ),
 {%- endif %}

@@ -21,75 +21,84 @@ fortnox_companies as (
     select distinct company_id from {{ ref('stg_fortnox__financial_years') }}
 ),
 
-fortnox_customer_invoices as (
+-- Fortnox's two registers in one shape: a supplier invoice is known by Fortnox's own
+-- number (GivenNumber) and also states the supplier's
+fortnox_registers as (
     select
-        invoices.company_id,
+        company_id,
         'customer' as invoice_kind,
-        invoices.document_number,
+        document_number,
         cast(null as {{ dbt.type_string() }}) as supplier_invoice_number,
-        invoices.customer_number as party_number,
-        invoices.customer_name as party_name,
-        invoices.invoice_date,
-        invoices.due_date,
-        invoices.cost_centre_code,
-        invoices.project_code,
-        invoices.currency as currency_code,
-        coalesce(invoices.currency_rate, 1) as fx_rate,
-        invoices.ocr,
-        invoices.total_amount as gross_amount_currency,
-        invoices.total_amount * coalesce(invoices.currency_rate, 1) as gross_amount,
-        {%- if erp %}
-        -- Fortnox's invoice list states no VAT: the ERP invoice of the same number does
-        erp_invoices.vat_amount,
-        {%- else %}
-        cast(null as decimal(18, 2)) as vat_amount,
-        {%- endif %}
-        'fortnox' as source_system
-    from {{ ref('stg_fortnox__invoices') }} as invoices
-    {% if erp -%}
-    left join erp_invoices
-        on erp_invoices.company_id = invoices.company_id
-        and erp_invoices.invoice_kind = 'customer'
-        and erp_invoices.invoice_number = invoices.document_number
-    {% endif -%}
-    where invoices.is_booked and not invoices.is_cancelled
+        customer_number as party_number,
+        customer_name as party_name,
+        invoice_date,
+        due_date,
+        cost_centre_code,
+        project_code,
+        currency,
+        currency_rate,
+        ocr,
+        total_amount
+    from {{ ref('stg_fortnox__invoices') }}
+    where is_booked and not is_cancelled
+    union all
+    select
+        company_id,
+        'supplier' as invoice_kind,
+        given_number as document_number,
+        supplier_invoice_number,
+        supplier_number as party_number,
+        supplier_name as party_name,
+        invoice_date,
+        due_date,
+        cost_centre_code,
+        project_code,
+        currency,
+        currency_rate,
+        cast(null as {{ dbt.type_string() }}) as ocr,
+        total_amount
+    from {{ ref('stg_fortnox__supplier_invoices') }}
+    where is_booked and not is_cancelled
 ),
 
-fortnox_supplier_invoices as (
+fortnox_invoices as (
     select
-        invoices.company_id,
-        'supplier' as invoice_kind,
-        invoices.given_number as document_number,
-        invoices.supplier_invoice_number,
-        invoices.supplier_number as party_number,
-        invoices.supplier_name as party_name,
-        invoices.invoice_date,
-        invoices.due_date,
-        invoices.cost_centre_code,
-        invoices.project_code,
-        invoices.currency as currency_code,
-        coalesce(invoices.currency_rate, 1) as fx_rate,
+        registers.company_id,
+        registers.invoice_kind,
+        registers.document_number,
+        registers.supplier_invoice_number,
+        registers.party_number,
+        registers.party_name,
+        registers.invoice_date,
+        registers.due_date,
+        registers.cost_centre_code,
+        registers.project_code,
+        registers.currency as currency_code,
+        coalesce(registers.currency_rate, 1) as fx_rate,
         {%- if erp %}
-        erp_invoices.ocr,
+        -- Fortnox's supplier register states no OCR: the ERP invoice of the same number does
+        case
+            when registers.invoice_kind = 'supplier' then erp_invoices.ocr else registers.ocr
+        end as ocr,
         {%- else %}
-        cast(null as {{ dbt.type_string() }}) as ocr,
+        registers.ocr,
         {%- endif %}
-        invoices.total_amount as gross_amount_currency,
-        invoices.total_amount * coalesce(invoices.currency_rate, 1) as gross_amount,
+        registers.total_amount as gross_amount_currency,
+        registers.total_amount * coalesce(registers.currency_rate, 1) as gross_amount,
         {%- if erp %}
+        -- Fortnox's invoice lists state no VAT: the ERP invoice of the same number does
         erp_invoices.vat_amount,
         {%- else %}
         cast(null as decimal(18, 2)) as vat_amount,
         {%- endif %}
         'fortnox' as source_system
-    from {{ ref('stg_fortnox__supplier_invoices') }} as invoices
+    from fortnox_registers as registers
     {% if erp -%}
     left join erp_invoices
-        on erp_invoices.company_id = invoices.company_id
-        and erp_invoices.invoice_kind = 'supplier'
-        and erp_invoices.invoice_number = invoices.given_number
+        on erp_invoices.company_id = registers.company_id
+        and erp_invoices.invoice_kind = registers.invoice_kind
+        and erp_invoices.invoice_number = registers.document_number
     {% endif -%}
-    where invoices.is_booked and not invoices.is_cancelled
 ),
 {%- endif %}
 
@@ -127,9 +136,7 @@ erp_reskontra as (
 
 unioned as (
     {% if fortnox -%}
-    select * from fortnox_customer_invoices
-    union all
-    select * from fortnox_supplier_invoices
+    select * from fortnox_invoices
     {%- endif %}
     {% if fortnox and erp %}union all{% endif %}
     {% if erp %}select * from erp_reskontra{% endif %}

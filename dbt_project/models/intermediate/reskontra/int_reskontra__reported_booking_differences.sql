@@ -3,7 +3,7 @@
 {#- the invoice-level checks whose findings explain a control account's difference: the same
     conditions as their own `enabled` and rec_findings' list -#}
 {%- set checks = ['int_rec__duplicate_bookings'] -%}
-{%- if ledgerbridge_source('tryton') -%}
+{%- if ledgerbridge_source('tryton') or ledgerbridge_source('erp_files') -%}
     {%- do checks.extend(['int_rec__invoices_not_booked', 'int_rec__invoice_amount_mismatches']) -%}
 {%- endif -%}
 {{ config(enabled=ledger and reskontra) }}

@@ -1,16 +1,21 @@
 {%- set ledger = ledgerbridge_source('sie') or ledgerbridge_source('fortnox') -%}
-{%- set erp = ledgerbridge_source('tryton') -%}
-{%- set registers = ledgerbridge_source('fortnox') and (erp or ledgerbridge_source('einvoice')) -%}
+{%- set tryton = ledgerbridge_source('tryton') -%}
+{#- the ERP's invoices come from Tryton or an ERP export (int_erp__invoices); its parties and
+    stock from Tryton only -#}
+{%- set erp_invoices = tryton or ledgerbridge_source('erp_files') -%}
+{%- set registers = ledgerbridge_source('fortnox') and (tryton or ledgerbridge_source('einvoice')) -%}
 {#- the checks enabled with the sources present (each check model has the same condition),
     with what kind of document each names -#}
 {%- set checks = {'int_rec__duplicate_bookings': 'document_type'} -%}
-{%- if erp -%}
+{%- if erp_invoices -%}
     {%- do checks.update({
         'int_rec__invoices_not_booked': 'document_type',
         'int_rec__invoice_amount_mismatches': 'document_type',
         'int_rec__invoice_dimension_mismatches': 'document_type',
-        'int_rec__inventory_value_mismatches': "'warehouse'",
     }) -%}
+{%- endif -%}
+{%- if tryton -%}
+    {%- do checks.update({'int_rec__inventory_value_mismatches': "'warehouse'"}) -%}
 {%- endif -%}
 {%- if registers -%}
     {%- do checks.update({'int_rec__master_data_mismatches': 'document_type'}) -%}
