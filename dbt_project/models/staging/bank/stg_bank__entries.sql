@@ -1,7 +1,11 @@
-{{ config(enabled=ledgerbridge_source('bank')) }}
+{{ config(enabled=ledgerbridge_source('bank'), materialized='table') }}
 -- One row per booked or pending bank entry, with the references that tie it to an invoice
 -- (OCR / structured creditor reference, end-to-end id) and the counterparty, gathered from
 -- its transaction details (a batch booking has several).
+--
+-- A table, unlike the other staging models: gathering each entry's transaction details
+-- (ordered string_agg over every transaction) cost 4 s per read at 10 M GL rows (1.6 M
+-- entries), and three models and three data tests read it on every build.
 with
 
 entries as (
