@@ -111,24 +111,7 @@ compared as (
         and explained.period_end = period_ends.period_end
 ),
 
-latest as (
-    select company_id, max(period_end) as period_end from compared group by company_id
-),
-
-last_agreed as (
-    select company_id, max(period_end) as period_end
-    from compared
-    where unexplained_amount = 0
-    group by company_id
-),
-
-since as (
-    select compared.company_id, min(compared.period_end) as period_end
-    from compared
-    left join last_agreed on last_agreed.company_id = compared.company_id
-    where last_agreed.period_end is null or compared.period_end > last_agreed.period_end
-    group by compared.company_id
-),
+{{ difference_since('compared', 'period_end', 'unexplained_amount') }}
 
 reported_documents as (
     select

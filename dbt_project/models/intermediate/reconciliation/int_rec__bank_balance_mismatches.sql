@@ -58,24 +58,7 @@ compared as (
         and balances.as_of_date = statement_totals.closing_date
 ),
 
-latest as (
-    select company_id, max(closing_date) as closing_date from compared group by company_id
-),
-
-last_agreed as (
-    select company_id, max(closing_date) as closing_date
-    from compared
-    where difference = 0
-    group by company_id
-),
-
-since as (
-    select compared.company_id, min(compared.closing_date) as closing_date
-    from compared
-    left join last_agreed on last_agreed.company_id = compared.company_id
-    where last_agreed.closing_date is null or compared.closing_date > last_agreed.closing_date
-    group by compared.company_id
-),
+{{ difference_since('compared', 'closing_date', 'difference') }}
 
 unmatched as (
     select company_id, count(*) as entries, sum(amount) as amount
