@@ -16,6 +16,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
+
+from ledgerbridge.changed_sources import (
+    BuiltFrom,
+    changed_tables,
+    raw_fingerprints,
+    source_selectors,
+)
 from ledgerbridge.config import DBT_PROJECT_DIR, Paths
 from ledgerbridge.errors import BuildError, NotReadyError
 from ledgerbridge.state import recorded_run
@@ -35,6 +43,9 @@ class BuildResult:
     errors: list[str] = field(default_factory=list)
     #: whether dbt's unit tests were left out (the code has not changed since they passed)
     unit_tests_skipped: bool = False
+    #: when only what reads changed raw data was built: those raw tables (``dataset.table``);
+    #: None for a complete build, or one limited by ``select``
+    changed_tables: list[str] | None = None
 
 
 Progress = Callable[[int, int, str], None]
@@ -122,17 +133,32 @@ def present_sources(paths: Paths) -> list[str]:
     """The sources whose raw data is in the warehouse: models of the others are disabled."""
     con = connect_warehouse(paths, read_only=True)
     try:
-        schemas = {
-            schema
-            for (schema,) in con.execute(
-                # dlt's own tables alone (a first load that failed) are not data
-                "select distinct table_schema from information_schema.tables "
-                "where table_name not like '\\_dlt%' escape '\\'"
-            ).fetchall()
-        }
+        return _present_sources(con)
     finally:
         con.close()
+
+
+def _present_sources(con: duckdb.DuckDBPyConnection) -> list[str]:
+    schemas = {
+        schema
+        for (schema,) in con.execute(
+            # dlt's own tables alone (a first load that failed) are not data
+            "select distinct table_schema from information_schema.tables "
+            "where table_name not like '\\_dlt%' escape '\\'"
+        ).fetchall()
+    }
     return sorted(name for dataset, name in RAW_DATASETS.items() if dataset in schemas)
+
+
+def _read_raw(paths: Paths) -> tuple[list[str], dict[str, str]]:
+    """The sources present, and the fingerprint of each of their raw tables."""
+    con = connect_warehouse(paths, read_only=True)
+    try:
+        sources = _present_sources(con)
+        datasets = [dataset for dataset, name in RAW_DATASETS.items() if name in sources]
+        return sources, raw_fingerprints(con, datasets)
+    finally:
+        con.close()
 
 
 #: what a dbt unit test's outcome depends on: the project's code, not the warehouse's data
@@ -160,39 +186,58 @@ def build(
     paths: Paths,
     *,
     select: str | None = None,
+    everything: bool = False,
     progress: Progress | None = None,
     command: str = "ledgerbridge build",
 ) -> BuildResult:
     """``dbt build``: seeds, models and every data test, under the writer lock.
 
-    dbt's unit tests check the models' SQL on fixed inputs, so their outcome changes only with
-    the code: they run when the project (or dbt, or the set of sources) changed since the last
-    build that passed them, and not on every build of new data (decision 0027).
+    When the dbt project is the one the last complete build ran, only the nodes that read raw
+    tables changed since then are built (decision 0028); ``everything`` builds all of them
+    again, ``select`` exactly what it selects. dbt's unit tests check the models' SQL on fixed
+    inputs, so their outcome changes only with the code: they run when the project (or dbt, or
+    the set of sources) changed since the last build that passed them (decision 0027).
     """
     with writer_lock(paths, command), recorded_run(paths, "build") as run:
         if not paths.warehouse.exists():
             raise NotReadyError(
                 f"no warehouse at {paths.warehouse}", hint="run `ledgerbridge ingest` first"
             )
-        variables = json.dumps({"ledgerbridge_sources": present_sources(paths)})
+        sources, raw = _read_raw(paths)
+        variables = json.dumps({"ledgerbridge_sources": sources})
+        fingerprint = project_fingerprint(variables)
         args = ["build", "--vars", variables]
+        changed: list[str] | None = None
         if select:
             args += ["--select", select]
-        fingerprint = project_fingerprint(variables)
+        elif not everything:
+            changed, selectors = _changed_since_last_build(paths, fingerprint, raw)
+            if changed is not None and not selectors:
+                run.summary.update(nodes=0, changed_tables=changed, built="nothing changed")
+                return BuildResult(changed_tables=changed)
+            if selectors:
+                args += ["--select", *selectors]
         passed_file = paths.dbt_target / "unit_tests_passed.sha256"
         unit_tests_known = passed_file.exists() and passed_file.read_text() == fingerprint
         if unit_tests_known:
             args += ["--exclude-resource-type", "unit_test"]
+        # a build that fails part way leaves models built from data that neither the record
+        # nor a later state of the raw tables describes: only a build that passed records
+        BuiltFrom.forget(paths.dbt_target)
         result = run_dbt(paths, args, progress)
         result.unit_tests_skipped = unit_tests_known
-        if not result.failed and not select and not unit_tests_known:
-            passed_file.write_text(fingerprint)
+        result.changed_tables = changed
+        if not result.failed and not select:
+            BuiltFrom(fingerprint, raw).write(paths.dbt_target)
+            if not unit_tests_known:
+                passed_file.write_text(fingerprint)
         run.summary.update(
             nodes=result.nodes,
             passed=result.passed,
             failed=result.failed,
             seconds=round(result.seconds, 2),
             unit_tests="skipped: code unchanged" if unit_tests_known else "run",
+            built="complete" if changed is None else f"what reads {len(changed)} changed tables",
         )
         if result.failed:
             log = Path(paths.logs / "dbt" / "dbt.log")
@@ -202,6 +247,22 @@ def build(
                 hint=f"the marts were not published; dbt's full log is in {log}",
             )
     return result
+
+
+def _changed_since_last_build(
+    paths: Paths, fingerprint: str, raw: dict[str, str]
+) -> tuple[list[str] | None, list[str]]:
+    """The raw tables changed since the last complete build and the selectors of what reads
+    them; (None, []) when everything must be built: no build passed yet, or the project
+    changed since."""
+    last = BuiltFrom.read(paths.dbt_target)
+    if last is None or last.project != fingerprint:
+        return None, []
+    changed = changed_tables(last.raw, raw)
+    selectors = source_selectors(paths.dbt_target / "manifest.json", changed)
+    if selectors is None:
+        return None, []
+    return changed, selectors
 
 
 #: dbt commands that read the ``ledgerbridge_sources`` var (the others ignore or refuse it)
@@ -221,6 +282,8 @@ def dbt_command(paths: Paths, args: list[str], command: str = "ledgerbridge dbt"
             raise NotReadyError(
                 f"no warehouse at {paths.warehouse}", hint="run `ledgerbridge ingest` first"
             )
+        # what dbt does by hand is not in the record of the last build: the next is complete
+        BuiltFrom.forget(paths.dbt_target)
         full = list(args)
         if args[0] in _TAKES_VARS and "--vars" not in args:
             full += ["--vars", json.dumps({"ledgerbridge_sources": present_sources(paths)})]

@@ -174,7 +174,7 @@ def _grouped(outcomes: Iterable[LoadOutcome], most: int = 3) -> list[LoadOutcome
     return lines
 
 
-def _build(paths: Paths, command: str) -> None:
+def _build(paths: Paths, command: str, *, everything: bool = False) -> None:
     from ledgerbridge.build import build
 
     with _progress() as progress:
@@ -183,11 +183,28 @@ def _build(paths: Paths, command: str) -> None:
         def on_node(done: int, total: int, node: str) -> None:
             progress.update(task, total=total, completed=done, description=f"dbt build: {node}")
 
-        result = build(paths, progress=on_node, command=command)
-        progress.update(task, description="dbt build: done")
+        result = build(paths, everything=everything, progress=on_node, command=command)
+        done = "done" if result.nodes else "nothing to do"
+        progress.update(task, description=f"dbt build: {done}")
+    changed = result.changed_tables
+    if changed is not None and not result.nodes:
+        console.print(
+            "  built     nothing: no raw data the models read changed since the last build "
+            "[dim](`ledgerbridge build --all` builds everything again)[/]",
+            highlight=False,
+        )
+        return
     console.print(
         f"  built     {result.passed} of {result.nodes} nodes passed in {result.seconds:.1f} s"
     )
+    if changed is not None:
+        shown = ", ".join(changed[:4])
+        if len(changed) > 4:
+            shown += f" and {len(changed) - 4} more"
+        console.print(
+            f"            only what reads the raw tables changed since the last build: {shown}",
+            highlight=False,
+        )
     if result.unit_tests_skipped:
         console.print("            unit tests not rerun: the dbt project is unchanged")
 
@@ -227,9 +244,19 @@ def ingest(
 
 
 @app.command()
-def build() -> None:
-    """Build and test the dbt models (staging → marts) in warehouse.duckdb."""
-    _build(_paths(), "ledgerbridge build")
+def build(
+    everything: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Build every model and test, not only those that read raw data changed since "
+            "the last build.",
+        ),
+    ] = False,
+) -> None:
+    """Build and test the dbt models (staging → marts) in warehouse.duckdb: what reads raw data
+    changed since the last build, or everything when the dbt project changed."""
+    _build(_paths(), "ledgerbridge build", everything=everything)
 
 
 @app.command(

@@ -287,6 +287,7 @@ def test_a_failing_data_test_stops_the_build_with_its_name(
 ) -> None:
     home = company_home(tmp_path, sie_copy(demo_files, tmp_path))
     assert run_cli("ingest", home=home).returncode == 0
+    assert run_cli("build", home=home).returncode == 0
     con = duckdb.connect(str(home / "warehouse.duckdb"))
     try:
         # an unbalanced voucher slipped into the raw data behind the reader's back
@@ -305,6 +306,20 @@ def test_a_failing_data_test_stops_the_build_with_its_name(
     refused = run_cli("publish", home=home)
     assert refused.returncode == 1 and "the last build" in refused.stderr
     assert not (home / "serving.duckdb").exists()
+    # the row put back as the first build read it: the failed build left models built from
+    # the bad row, so the next build is a complete one, not "nothing changed"
+    con = duckdb.connect(str(home / "warehouse.duckdb"))
+    try:
+        con.execute(
+            "update raw_sie.voucher_rows set amount = amount - 40 "
+            "where voucher_series = 'A' and voucher_number = '1' and row_number = 1"
+        )
+    finally:
+        con.close()
+    result = run_cli("build", home=home)
+    assert result.returncode == 0, result.output
+    assert "nothing" not in result.output and "only what reads" not in result.output
+    assert run_cli("publish", home=home).returncode == 0
 
 
 def test_an_export_with_balances_but_no_vouchers_builds(tmp_path: Path) -> None:

@@ -1,0 +1,144 @@
+"""Which raw tables changed since the last complete build, and what dbt then builds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ledgerbridge.changed_sources import (
+    BUILT_FROM_FILE,
+    BuiltFrom,
+    changed_tables,
+    raw_fingerprints,
+    source_selectors,
+)
+
+
+@pytest.fixture
+def con() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("create schema raw_sie")
+    con.execute("create schema raw_sie_staging")
+    con.execute(
+        "create table raw_sie.voucher_rows (voucher varchar, row_number int, amount decimal(18,2))"
+    )
+    con.execute(
+        "insert into raw_sie.voucher_rows values "
+        "('A1', 1, 100.00), ('A1', 2, -100.00), ('A2', 1, 50.00), ('A2', 2, -50.00)"
+    )
+    con.execute("create table raw_sie._dlt_loads (load_id varchar)")
+    con.execute("create table raw_sie_staging.voucher_rows (voucher varchar)")
+    return con
+
+
+def fingerprint(con: duckdb.DuckDBPyConnection) -> str:
+    return raw_fingerprints(con, ["raw_sie"])["raw_sie.voucher_rows"]
+
+
+def test_only_the_raw_datasets_data_tables_are_fingerprinted(con) -> None:
+    assert list(raw_fingerprints(con, ["raw_sie"])) == ["raw_sie.voucher_rows"]
+    assert raw_fingerprints(con, []) == {}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "insert into raw_sie.voucher_rows values ('A3', 1, 0.00)",
+        "delete from raw_sie.voucher_rows where voucher = 'A2' and row_number = 2",
+        "update raw_sie.voucher_rows set amount = 100.01 where voucher = 'A1' and row_number = 1",
+        # two rows swap amounts: each column holds the same values as before
+        "update raw_sie.voucher_rows set amount = case amount when 100.00 then 50.00 "
+        "when 50.00 then 100.00 else amount end",
+        "update raw_sie.voucher_rows set voucher = null where voucher = 'A2' and row_number = 1",
+    ],
+)
+def test_any_row_inserted_deleted_or_altered_changes_the_fingerprint(con, change: str) -> None:
+    before = fingerprint(con)
+    con.execute(change)
+    assert fingerprint(con) != before
+
+
+def test_the_same_rows_in_another_order_keep_it(con) -> None:
+    before = fingerprint(con)
+    con.execute(
+        "create or replace table raw_sie.voucher_rows as "
+        "select * from raw_sie.voucher_rows order by amount desc"
+    )
+    assert fingerprint(con) == before
+
+
+def test_an_empty_table_has_one_too(con) -> None:
+    con.execute("delete from raw_sie.voucher_rows")
+    assert fingerprint(con) == "0:0"
+
+
+def test_changed_tables_are_the_added_removed_and_altered_ones() -> None:
+    before = {"raw_sie.vouchers": "1:5", "raw_sie.voucher_rows": "2:7", "raw_bank.entries": "3:1"}
+    now = {"raw_sie.vouchers": "1:5", "raw_sie.voucher_rows": "2:8", "raw_bank.files": "1:1"}
+    assert changed_tables(before, now) == [
+        "raw_bank.entries",
+        "raw_bank.files",
+        "raw_sie.voucher_rows",
+    ]
+    assert changed_tables(now, dict(now)) == []
+
+
+def manifest(tmp_path: Path) -> Path:
+    path = tmp_path / "manifest.json"
+    path.write_text(
+        json.dumps(
+            {
+                "sources": {
+                    f"source.ledgerbridge.{source}.{table}": {
+                        "source_name": source,
+                        "name": table,
+                        "schema": source,
+                        "identifier": identifier,
+                    }
+                    for source, table, identifier in [
+                        ("raw_sie", "voucher_rows", "voucher_rows"),
+                        ("raw_sie", "vouchers", "vouchers"),
+                        ("raw_fortnox", "cost_centres", "cost_centers"),
+                    ]
+                }
+            }
+        )
+    )
+    return path
+
+
+def test_selectors_name_the_sources_that_read_the_changed_tables(tmp_path: Path) -> None:
+    assert source_selectors(
+        manifest(tmp_path), ["raw_fortnox.cost_centers", "raw_sie.voucher_rows"]
+    ) == ["source:raw_fortnox.cost_centres+", "source:raw_sie.voucher_rows+"]
+
+
+def test_a_table_no_model_reads_selects_nothing(tmp_path: Path) -> None:
+    assert source_selectors(manifest(tmp_path), ["raw_sie.sync_marks"]) == []
+
+
+def test_without_a_readable_manifest_there_is_no_selection(tmp_path: Path) -> None:
+    assert source_selectors(tmp_path / "missing.json", ["raw_sie.vouchers"]) is None
+    broken = tmp_path / "broken.json"
+    broken.write_text("{")
+    assert source_selectors(broken, ["raw_sie.vouchers"]) is None
+
+
+def test_the_record_of_the_last_build_is_written_read_and_forgotten(tmp_path: Path) -> None:
+    target = tmp_path / "target"
+    assert BuiltFrom.read(target) is None
+    record = BuiltFrom("abc", {"raw_sie.vouchers": "1:5"})
+    record.write(target)
+    assert BuiltFrom.read(target) == record
+    BuiltFrom.forget(target)
+    assert BuiltFrom.read(target) is None
+    BuiltFrom.forget(target)  # forgetting twice is fine
+
+
+@pytest.mark.parametrize("content", ["", "{", "[]", '{"project": "abc"}', '{"raw": 1}'])
+def test_an_unreadable_record_means_a_complete_build(tmp_path: Path, content: str) -> None:
+    (tmp_path / BUILT_FROM_FILE).write_text(content)
+    assert BuiltFrom.read(tmp_path) is None
