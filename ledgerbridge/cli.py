@@ -848,3 +848,13 @@ def sie_convert(
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+# the reverse ETL's commands: plan, approve, reject, push, runs
+def _register_reverse_etl() -> None:
+    from ledgerbridge.cli_reverse_etl import register
+
+    register(app, _paths, console)
+
+
+_register_reverse_etl()

@@ -45,9 +45,9 @@ class LockHolder:
         return f"pid {self.pid} on {self.host} (`{self.command}`, since {self.since})"
 
 
-def read_lock_holder(paths: Paths) -> LockHolder | None:
+def read_lock_holder(paths: Paths, lock_file: Path | None = None) -> LockHolder | None:
     try:
-        raw = json.loads(paths.writer_lock.read_text(encoding="utf-8") or "{}")
+        raw = json.loads((lock_file or paths.writer_lock).read_text(encoding="utf-8") or "{}")
         return LockHolder(raw["pid"], raw["command"], raw["host"], raw["since"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -58,12 +58,37 @@ def writer_lock(paths: Paths, command: str, *, wait_seconds: float = 0.0) -> Ite
     """Hold the single-writer lock for ``paths.home``.
 
     Re-entrant within a process, so ``demo`` can hold it across ingest, build and publish while
-    each step also asks for it. ``flock`` is released by the kernel when the process dies, so a
-    crash never leaves a stale lock behind; the JSON inside only says who holds it.
+    each step also asks for it.
     """
+    with exclusive_lock(
+        paths,
+        paths.writer_lock,
+        command,
+        busy=f"the warehouse in {paths.home} is being written by {{who}}",
+        hint="wait for it to finish, or stop that process; only one ledgerbridge command may "
+        "write at a time",
+        wait_seconds=wait_seconds,
+    ):
+        yield
+
+
+@contextlib.contextmanager
+def exclusive_lock(
+    paths: Paths,
+    lock_file: Path,
+    command: str,
+    *,
+    busy: str,
+    hint: str,
+    wait_seconds: float = 0.0,
+) -> Iterator[None]:
+    """Hold an exclusive lock on ``lock_file`` (re-entrant within a process), or raise
+    LockHeldError with ``busy`` (``{who}`` names the holder). ``flock`` is released by the
+    kernel when the process dies, so a crash never leaves a stale lock behind; the JSON inside
+    only says who holds it."""
     held: dict[Path, tuple[int, int]] = getattr(_local, "held", {})
     _local.held = held
-    key = paths.writer_lock
+    key = lock_file
     if key in held:
         fd, depth = held[key]
         held[key] = (fd, depth + 1)
@@ -84,13 +109,9 @@ def writer_lock(paths: Paths, command: str, *, wait_seconds: float = 0.0) -> Ite
         except BlockingIOError:
             if time.monotonic() >= deadline:
                 os.close(fd)
-                holder = read_lock_holder(paths)
+                holder = read_lock_holder(paths, lock_file)
                 who = holder.describe() if holder else "another process"
-                raise LockHeldError(
-                    f"the warehouse in {paths.home} is being written by {who}",
-                    hint="wait for it to finish, or stop that process; only one ledgerbridge "
-                    "command may write at a time",
-                ) from None
+                raise LockHeldError(busy.format(who=who), hint=hint) from None
             time.sleep(0.2)
     try:
         info = {

@@ -1,0 +1,227 @@
+"""The reverse-ETL commands: plan, approve, reject, push, runs (reverse_etl/ does the work)."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ledgerbridge.config import Paths, load_settings
+from ledgerbridge.errors import ConfigError, NotReadyError
+
+USER_ENV = "LEDGERBRIDGE_USER"
+
+UserOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as",
+        help=f"Who does this, for the audit log (default: ${USER_ENV}, else your login name).",
+    ),
+]
+
+
+def current_user(given: str | None) -> str:
+    user = (given or os.environ.get(USER_ENV) or getpass.getuser() or "").strip()
+    if not user:
+        raise ConfigError("who is doing this is unknown", hint="pass --as NAME")
+    return user
+
+
+def _amount(text: str) -> str:
+    return f"{Decimal(text):>14,.2f}".replace(",", " ")
+
+
+def _show_items(console: Console, items: list, title: str) -> None:
+    table = Table("item", "company", "state", "what", "date", "rows", title=title)
+    for item in items:
+        payload = item.payload
+        rows = "\n".join(
+            f"{row['account']} {row.get('cost_centre') or '':<6} {row.get('project') or '':<6}"
+            f"{_amount(row['amount'])}"
+            for row in payload.get("rows", [])
+        )
+        table.add_row(
+            str(item.item_id),
+            item.company_id,
+            str(item.state),
+            f"{payload.get('text', '')}\nfinding: {payload.get('finding', '')}",
+            payload.get("date", ""),
+            rows,
+        )
+    console.print(table)
+
+
+def register(app: typer.Typer, paths: Callable[[], Paths], console: Console) -> None:
+    """Add the commands to the ``ledgerbridge`` app (``paths`` gives the home's Paths)."""
+
+    @app.command()
+    def plan(
+        booking_date: Annotated[
+            str | None,
+            typer.Option(
+                "--date",
+                help="Date the vouchers are booked on (YYYY-MM-DD; default today in "
+                "Stockholm, within the books' last fiscal year).",
+            ),
+        ] = None,
+        user: UserOption = None,
+    ) -> None:
+        """Work out what to write back (correction vouchers for findings, …) from the
+        published marts, record it as a plan in the outbox and show it."""
+        from reverse_etl.plan import plan as make_plan
+
+        day = None
+        if booking_date:
+            try:
+                day = date.fromisoformat(booking_date)
+            except ValueError:
+                raise ConfigError(
+                    f"--date {booking_date!r} is not a date", hint="write it as YYYY-MM-DD"
+                ) from None
+        home = paths()
+        result = make_plan(home, load_settings(home), current_user(user), booking_date=day)
+        console.print(
+            f"Plan {result.plan_id}: {result.proposed} items proposed, {len(result.new)} new "
+            f"(the others are in the outbox already), {len(result.superseded)} superseded",
+            highlight=False,
+        )
+        if result.waiting:
+            _show_items(console, result.waiting, "Waiting for approval (ledgerbridge approve)")
+        else:
+            console.print("Nothing waits for approval.")
+
+    @app.command()
+    def approve(
+        items: Annotated[list[int] | None, typer.Argument(help="Outbox item numbers.")] = None,
+        all_planned: Annotated[
+            bool, typer.Option("--all", help="Every item waiting for approval.")
+        ] = False,
+        comment: Annotated[str | None, typer.Option(help="Why, for the audit log.")] = None,
+        user: UserOption = None,
+    ) -> None:
+        """Approve planned items: only approved items are pushed. Records who and when."""
+        _decide(items, all_planned, comment, user, approve=True)
+
+    @app.command()
+    def reject(
+        items: Annotated[list[int], typer.Argument(help="Outbox item numbers.")],
+        comment: Annotated[str | None, typer.Option(help="Why, for the audit log.")] = None,
+        user: UserOption = None,
+    ) -> None:
+        """Reject planned items: they are never pushed, nor planned again."""
+        _decide(items, False, comment, user, approve=False)
+
+    def _decide(
+        ids: list[int] | None, everything: bool, comment: str | None, user: str | None,
+        *, approve: bool,
+    ) -> None:  # fmt: skip
+        from reverse_etl.outbox import Outbox, State
+
+        if not ids and not everything:
+            raise ConfigError(
+                "name the items to " + ("approve" if approve else "reject"),
+                hint="give their numbers (`ledgerbridge plan` lists them), or --all",
+            )
+        who = current_user(user)
+        with Outbox(paths()) as outbox:
+            chosen = (
+                outbox.items(states=[State.PLANNED])
+                if everything
+                else [outbox.item(item_id) for item_id in ids or []]
+            )
+            if not chosen:
+                raise NotReadyError("nothing waits for approval", hint="run `ledgerbridge plan`")
+            decided = outbox.decide(chosen, who, approve=approve, comment=comment)
+        verb = "approved" if approve else "rejected"
+        console.print(f"{len(decided)} items {verb} by {who}", highlight=False)
+
+    @app.command()
+    def push(
+        plan_id: Annotated[
+            int | None, typer.Option("--plan", help="Only this plan's approved items.")
+        ] = None,
+        user: UserOption = None,
+    ) -> None:
+        """Send the approved items to their targets (a SIE 4I file in outbox/ for now),
+        each exactly once; an interrupted push is settled first."""
+        from reverse_etl.push import push as run_push
+
+        home = paths()
+        result = run_push(home, load_settings(home), current_user(user), plan_id=plan_id)
+        for item in result.recovered:
+            console.print(
+                f"  item {item.item_id}: found written by an interrupted push", highlight=False
+            )
+        for item in result.superseded:
+            console.print(
+                f"  item {item.item_id}: no longer proposed by the published data, not sent",
+                highlight=False,
+            )
+        if result.nothing:
+            message, hint = result.nothing
+            raise NotReadyError(message, hint=hint)
+        targets = sorted({item.target_id or "" for item in result.posted})
+        console.print(
+            f"Push {result.run_id}: {len(result.posted)} posted, {len(result.failed)} failed"
+            + (f" → {', '.join(t for t in targets if t)} in {home.outbox}" if targets else ""),
+            highlight=False,
+        )
+        for item, message in result.failed:
+            console.print(f"  item {item.item_id} failed: {message}", highlight=False)
+        if result.failed:
+            raise typer.Exit(1)
+
+    @app.command()
+    def runs(
+        limit: Annotated[int, typer.Option(help="How many runs to show.", min=1)] = 20,
+    ) -> None:
+        """Run history (ingest, build, publish, push) and each push's outcome per item."""
+        from ledgerbridge.state import connect
+        from reverse_etl.outbox import Outbox
+
+        home = paths()
+        con = connect(home)
+        try:
+            rows = con.execute(
+                "select run_id, step, started_at, finished_at, status, summary from runs "
+                "order by run_id desc limit ?",
+                [limit],
+            ).fetchall()
+        finally:
+            con.close()
+        if not rows:
+            console.print("No runs yet.")
+            return
+        table = Table("run", "step", "started (UTC)", "finished", "status", "summary")
+        for run_id, step, started, finished, status, summary in rows:
+            table.add_row(str(run_id), step, started, finished or "", status, _brief(summary))
+        console.print(table)
+        with Outbox(home) as outbox:
+            for run_id, step, *_ in rows:
+                if step != "push":
+                    continue
+                outcomes = outbox.attempts(run_id)
+                if outcomes:
+                    detail = Table("item", "company", "document", "outcome", "message",
+                                   title=f"Push {run_id}")  # fmt: skip
+                    for item_id, company_id, document, outcome, message in outcomes:
+                        detail.add_row(str(item_id), company_id, document, outcome, message or "")
+                    console.print(detail)
+
+
+def _brief(summary: str) -> str:
+    try:
+        data = json.loads(summary)
+    except ValueError:
+        return summary[:80]
+    if not isinstance(data, dict):
+        return str(data)[:80]
+    return ", ".join(f"{k}={v}" for k, v in data.items() if not isinstance(v, (dict, list)))[:100]

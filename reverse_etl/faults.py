@@ -1,0 +1,16 @@
+"""Fault injection for the crash-safety tests: ``LEDGERBRIDGE_FAULT=<point>`` makes the process
+kill itself (SIGKILL: no cleanup, no finally) when a push reaches that point. Unset, nothing
+happens; nobody sets it outside tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+#: where a push can be killed: SENDING committed, nothing sent yet; sent, outcome not recorded
+POINTS = ("after_claim", "after_send")
+
+
+def crash_point(name: str) -> None:
+    if os.environ.get("LEDGERBRIDGE_FAULT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)

@@ -1,0 +1,143 @@
+"""``ledgerbridge push``: send the approved outbox items, exactly once.
+
+One push at a time (a lock beside state.sqlite). A push first settles the items an earlier
+push left SENDING (it was killed, or lost the connection after sending): it asks the target
+whether it has each one, by the key token written into it, and sends again only those it
+does not have. Then it drops approved items that the syncs no longer propose (the finding
+was corrected some other way meanwhile), and sends the rest: SENDING is committed before
+anything is sent. A refusal by the target ends an item FAILED_TERMINAL with the target's
+message and the other items go on; a failure worth retrying ends it FAILED_RETRYABLE for
+the next push.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ledgerbridge.config import Paths, Settings
+from ledgerbridge.state import recorded_run
+from ledgerbridge.warehouse import exclusive_lock
+from reverse_etl.destinations import DestinationError, make_destination
+from reverse_etl.faults import crash_point
+from reverse_etl.outbox import SENDABLE, Item, Outbox, State
+from reverse_etl.syncs import proposals
+
+
+@dataclass
+class PushResult:
+    run_id: int
+    posted: list[Item] = field(default_factory=list)
+    recovered: list[Item] = field(default_factory=list)  # found in the target after a crash
+    failed: list[tuple[Item, str]] = field(default_factory=list)
+    superseded: list[Item] = field(default_factory=list)
+    #: why nothing was sent, when nothing was (message, hint)
+    nothing: tuple[str, str] | None = None
+
+
+def push(paths: Paths, settings: Settings, user: str, *, plan_id: int | None = None) -> PushResult:
+    with (
+        exclusive_lock(
+            paths,
+            paths.home / "push.lock",
+            "ledgerbridge push",
+            busy="another push is running: {who}",
+            hint="wait for it to finish; two pushes at once could send an item twice",
+        ),
+        recorded_run(paths, "push") as run,
+        Outbox(paths) as outbox,
+    ):
+        result = PushResult(run.run_id)
+        _settle_interrupted(paths, settings, outbox, user, result)
+        _drop_unwanted(paths, settings, outbox, user, result)
+        sendable = outbox.items(states=SENDABLE, plan_id=plan_id)
+        if not sendable and not result.recovered:
+            result.nothing = _nothing_to_push(outbox, plan_id)
+        by_target: dict[tuple[str, str], list[Item]] = defaultdict(list)
+        for item in sendable:
+            by_target[(item.destination, item.company_id)].append(item)
+        for (name, company_id), items in by_target.items():
+            company = settings.company(company_id)
+            destination = make_destination(name, paths=paths, user=user)
+            claimed = outbox.claim(items, user, run.run_id)
+            crash_point("after_claim")
+            try:
+                written = destination.send(company, claimed)
+            except DestinationError as exc:
+                to = State.FAILED_RETRYABLE if exc.retryable else State.FAILED_TERMINAL
+                for item in claimed:
+                    outbox.settle(item, to, user, run.run_id, message=str(exc))
+                    result.failed.append((item, str(exc)))
+                continue
+            crash_point("after_send")
+            for item in claimed:
+                outbox.settle(item, State.POSTED, user, run.run_id, target_id=written[item.item_id])
+                result.posted.append(item)
+        run.summary.update(
+            posted=len(result.posted),
+            recovered=len(result.recovered),
+            failed=len(result.failed),
+            superseded=len(result.superseded),
+        )
+        return result
+
+
+def _settle_interrupted(
+    paths: Paths, settings: Settings, outbox: Outbox, user: str, result: PushResult
+) -> None:
+    """Items a push left SENDING: POSTED if the target has them, else APPROVED again."""
+    interrupted = outbox.items(states=[State.SENDING])
+    by_target: dict[tuple[str, str], list[Item]] = defaultdict(list)
+    for item in interrupted:
+        by_target[(item.destination, item.company_id)].append(item)
+    for (name, company_id), items in by_target.items():
+        destination = make_destination(name, paths=paths, user=user)
+        found = destination.lookup(settings.company(company_id), items)
+        for item in items:
+            if item.item_id in found:
+                outbox.settle(
+                    item, State.POSTED, user, result.run_id, target_id=found[item.item_id],
+                    message="an interrupted push had written it", action="recovered",
+                )  # fmt: skip
+                result.recovered.append(item)
+            else:
+                outbox.settle(
+                    item, State.APPROVED, user, result.run_id,
+                    message="an interrupted push had not written it: sending again",
+                    action="resend",
+                )  # fmt: skip
+
+
+def _drop_unwanted(
+    paths: Paths, settings: Settings, outbox: Outbox, user: str, result: PushResult
+) -> None:
+    """Approved items the syncs no longer propose: sending them would correct twice."""
+    waiting = outbox.items(states=SENDABLE)
+    if not waiting:
+        return
+    wanted = {item.key for item in proposals(paths, settings)}
+    unwanted = [item for item in waiting if item.idempotency_key not in wanted]
+    if unwanted:
+        outbox.supersede(unwanted, user, "no longer proposed by the published data: not sent")
+        result.superseded += unwanted
+
+
+def _nothing_to_push(outbox: Outbox, plan_id: int | None) -> tuple[str, str]:
+    items = outbox.items(plan_id=plan_id)
+    counts: dict[State, int] = defaultdict(int)
+    for item in items:
+        counts[item.state] += 1
+    which = f"plan {plan_id}" if plan_id is not None else "the outbox"
+    if not items:
+        return (f"nothing to push: {which} has no items", "run `ledgerbridge plan` first")
+    if counts[State.PLANNED]:
+        return (
+            f"nothing to push: {which} has no approved items; {counts[State.PLANNED]} wait "
+            "for approval",
+            "approve them with `ledgerbridge approve` (vouchers always need a person's approval)",
+        )
+    done = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()) if n)
+    return (
+        f"nothing to push: {which} was pushed already ({done})",
+        "`ledgerbridge runs` shows what each push did",
+    )

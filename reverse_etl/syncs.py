@@ -1,0 +1,134 @@
+"""The syncs: what each ``sync_*`` model of dbt_project/models/marts/reverse_etl proposes to
+write, turned into outbox items. They read the published snapshot (serving.duckdb), never the
+warehouse, so planning never waits for a build.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import duckdb
+
+from ledgerbridge.config import Paths, Settings
+from ledgerbridge.warehouse import connect_serving
+from reverse_etl.destinations import destination_of
+from reverse_etl.outbox import NewItem
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+def today_in_stockholm() -> date:
+    return datetime.now(STOCKHOLM).date()
+
+
+@dataclass(frozen=True)
+class Sync:
+    name: str  # the sync model
+    description: str
+    propose: Callable[[duckdb.DuckDBPyConnection, Settings, date | None], list[NewItem]]
+
+
+def _published(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_name = ?", [table]
+        ).fetchone()[0]
+    )
+
+
+def booking_dates(con: duckdb.DuckDBPyConnection, asked: date | None) -> dict[str, date]:
+    """Per company, the date a new voucher is booked on: the date asked for, or today in
+    Stockholm, but never after the last fiscal year the books know (a demo's books end
+    before today; a real company's program has today's year open)."""
+    day = asked or today_in_stockholm()
+    return {
+        company_id: min(day, last_day)
+        for company_id, last_day in con.execute(
+            "select company_id, max(period_end) from dim_fiscal_period group by company_id"
+        ).fetchall()
+    }
+
+
+def _correction_vouchers(
+    con: duckdb.DuckDBPyConnection, settings: Settings, asked: date | None
+) -> list[NewItem]:
+    name = "sync_accounting__correction_vouchers"
+    if not _published(con, name):
+        return []
+    rows = con.execute(
+        "select c.finding_id, c.company_id, c.corrects_voucher_id, c.corrects_voucher_date, "
+        "c.kind, c.voucher_series, c.voucher_text, c.account_number, c.cost_centre_code, "
+        "c.project_code, c.amount, f.details "
+        f"from {name} c join rec_findings f using (finding_id) "
+        "order by c.company_id, c.corrects_voucher_id, c.row_number"
+    ).fetchall()
+    days = booking_dates(con, asked)
+    vouchers: dict[tuple[str, str, str], dict] = {}
+    for (finding_id, company_id, corrects, corrects_date, kind, series, text, account,
+         cost_centre, project, amount, details) in rows:  # fmt: skip
+        voucher = vouchers.setdefault(
+            (company_id, finding_id, corrects),
+            {
+                "kind": kind,
+                "series": series or "",
+                "text": text,
+                # a correction is never dated before what it corrects
+                "date": max(days.get(company_id, corrects_date), corrects_date).isoformat(),
+                "corrects_voucher_id": corrects,
+                "finding": details,
+                "rows": [],
+            },
+        )
+        voucher["rows"].append(
+            {
+                "account": account,
+                "cost_centre": cost_centre,
+                "project": project,
+                "amount": str(Decimal(amount).quantize(Decimal("0.01"))),
+            }
+        )
+    items = []
+    for (company_id, finding_id, corrects), voucher in vouchers.items():
+        items.append(
+            NewItem(
+                company_id=company_id,
+                sync=name,
+                operation="create_voucher",
+                destination=destination_of(settings, company_id),
+                source_document=corrects,
+                finding_id=finding_id,
+                payload=voucher,
+                # the same correction planned on another day is the same change
+                version_of={k: voucher[k] for k in ("series", "text", "rows")},
+                needs_approval=True,  # vouchers always need a person's approval
+                before={"finding": voucher["finding"]},
+                after={
+                    "voucher": voucher["text"],
+                    "date": voucher["date"],
+                    "rows": voucher["rows"],
+                },
+            )
+        )
+    return items
+
+
+SYNCS: tuple[Sync, ...] = (
+    Sync(
+        "sync_accounting__correction_vouchers",
+        "correction vouchers for findings (a reversal of a duplicate booking, …)",
+        _correction_vouchers,
+    ),
+)
+
+
+def proposals(paths: Paths, settings: Settings, asked: date | None = None) -> list[NewItem]:
+    """Every item the syncs propose from the published snapshot."""
+    con = connect_serving(paths)
+    try:
+        return [item for sync in SYNCS for item in sync.propose(con, settings, asked)]
+    finally:
+        con.close()
