@@ -150,8 +150,8 @@ def register(app: typer.Typer, paths: Callable[[], Paths], console: Console) -> 
         ] = None,
         user: UserOption = None,
     ) -> None:
-        """Send the approved items to their targets (a SIE 4I file in outbox/ for now),
-        each exactly once; an interrupted push is settled first."""
+        """Send the approved items to their targets (the company's Fortnox, else a SIE 4I
+        file in outbox/), each exactly once; an interrupted push is settled first."""
         from reverse_etl.push import push as run_push
 
         home = paths()
@@ -168,15 +168,24 @@ def register(app: typer.Typer, paths: Callable[[], Paths], console: Console) -> 
         if result.nothing:
             message, hint = result.nothing
             raise NotReadyError(message, hint=hint)
-        targets = sorted({item.target_id or "" for item in result.posted})
+        targets = sorted({item.target_id for item in result.posted if item.target_id})
+        shown = ", ".join(targets[:5]) + (
+            f" and {len(targets) - 5} more" if len(targets) > 5 else ""
+        )
         console.print(
             f"Push {result.run_id}: {len(result.posted)} posted, {len(result.failed)} failed"
-            + (f" → {', '.join(t for t in targets if t)} in {home.outbox}" if targets else ""),
+            + (f" → {shown}" if targets else ""),
             highlight=False,
         )
         for item, message in result.failed:
             console.print(f"  item {item.item_id} failed: {message}", highlight=False)
-        if result.failed:
+        for item, message in result.uncertain:
+            console.print(
+                f"  item {item.item_id} not known to have arrived ({message}); the next push "
+                "looks it up before sending it again",
+                highlight=False,
+            )
+        if result.failed or result.uncertain:
             raise typer.Exit(1)
 
     @app.command()

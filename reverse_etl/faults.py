@@ -7,8 +7,9 @@ from __future__ import annotations
 import os
 import signal
 
-#: where a push can be killed: SENDING committed, nothing sent yet; sent, outcome not recorded
-POINTS = ("after_claim", "after_send")
+#: where a push can be killed: SENDING committed, nothing sent yet; an item sent, its outcome
+#: not recorded; an item's outcome recorded, the next not sent yet
+POINTS = ("after_claim", "after_send", "mid_batch")
 
 
 def crash_point(name: str) -> None:

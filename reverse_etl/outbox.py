@@ -528,6 +528,21 @@ class Outbox:
                 details=message or "",
             )
 
+    def note(self, item: Item, user: str, run_id: int | None, message: str) -> None:
+        """Record an attempt that left the item as it was (SENDING, not known whether the
+        target has it): the next push looks it up first."""
+        with self.transaction() as con:
+            con.execute(
+                "update retl_items set last_error = ?, updated_at = ? where item_id = ?",
+                [message, now(), item.item_id],
+            )
+            con.execute(
+                "insert into retl_attempts (run_id, item_id, at, outcome, message) "
+                "values (?, ?, ?, ?, ?)",
+                [run_id, item.item_id, now(), str(State.SENDING), message],
+            )
+            self.log(con, user, "uncertain", item=item, details=message)
+
     def supersede(self, items: list[Item], user: str, reason: str) -> None:
         with self.transaction() as con:
             for item in items:

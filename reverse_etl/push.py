@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from ledgerbridge.config import Paths, Settings
 from ledgerbridge.state import recorded_run
 from ledgerbridge.warehouse import exclusive_lock
-from reverse_etl.destinations import DestinationError, make_destination
+from reverse_etl.destinations import DestinationError, Outcome, make_destination
 from reverse_etl.faults import crash_point
 from reverse_etl.outbox import SENDABLE, Item, Outbox, State
-from reverse_etl.syncs import proposals
+from reverse_etl.syncs import SYNCS, proposals
 
 
 @dataclass
@@ -31,6 +31,8 @@ class PushResult:
     recovered: list[Item] = field(default_factory=list)  # found in the target after a crash
     failed: list[tuple[Item, str]] = field(default_factory=list)
     superseded: list[Item] = field(default_factory=list)
+    #: items left SENDING: not known whether the target has them (looked up next time)
+    uncertain: list[tuple[Item, str]] = field(default_factory=list)
     #: why nothing was sent, when nothing was (message, hint)
     nothing: tuple[str, str] | None = None
 
@@ -51,7 +53,7 @@ def push(paths: Paths, settings: Settings, user: str, *, plan_id: int | None = N
         _settle_interrupted(paths, settings, outbox, user, result)
         _drop_unwanted(paths, settings, outbox, user, result)
         sendable = outbox.items(states=SENDABLE, plan_id=plan_id)
-        if not sendable and not result.recovered:
+        if not sendable and not result.recovered and not result.uncertain:
             result.nothing = _nothing_to_push(outbox, plan_id)
         by_target: dict[tuple[str, str], list[Item]] = defaultdict(list)
         for item in sendable:
@@ -61,25 +63,41 @@ def push(paths: Paths, settings: Settings, user: str, *, plan_id: int | None = N
             destination = make_destination(name, paths=paths, user=user)
             claimed = outbox.claim(items, user, run.run_id)
             crash_point("after_claim")
+            settled: set[int] = set()
             try:
-                written = destination.send(company, claimed)
+                for item, outcome in destination.send(company, claimed):
+                    crash_point("after_send")
+                    _record(outbox, item, outcome, user, result)
+                    settled.add(item.item_id)
+                    crash_point("mid_batch")
             except DestinationError as exc:
                 to = State.FAILED_RETRYABLE if exc.retryable else State.FAILED_TERMINAL
                 for item in claimed:
-                    outbox.settle(item, to, user, run.run_id, message=str(exc))
-                    result.failed.append((item, str(exc)))
-                continue
-            crash_point("after_send")
-            for item in claimed:
-                outbox.settle(item, State.POSTED, user, run.run_id, target_id=written[item.item_id])
-                result.posted.append(item)
+                    if item.item_id not in settled:
+                        _record(outbox, item, Outcome(to, message=str(exc)), user, result)
         run.summary.update(
             posted=len(result.posted),
             recovered=len(result.recovered),
             failed=len(result.failed),
+            uncertain=len(result.uncertain),
             superseded=len(result.superseded),
         )
         return result
+
+
+def _record(outbox: Outbox, item: Item, outcome: Outcome, user: str, result: PushResult) -> None:
+    if outcome.state == State.SENDING:  # not known whether the target has it
+        outbox.note(item, user, result.run_id, outcome.message or "")
+        result.uncertain.append((item, outcome.message or ""))
+        return
+    outbox.settle(
+        item, outcome.state, user, result.run_id, target_id=outcome.target_id,
+        message=outcome.message,
+    )  # fmt: skip
+    if outcome.state == State.POSTED:
+        result.posted.append(outbox.item(item.item_id))
+    else:
+        result.failed.append((item, outcome.message or ""))
 
 
 def _settle_interrupted(
@@ -92,7 +110,13 @@ def _settle_interrupted(
         by_target[(item.destination, item.company_id)].append(item)
     for (name, company_id), items in by_target.items():
         destination = make_destination(name, paths=paths, user=user)
-        found = destination.lookup(settings.company(company_id), items)
+        try:
+            found = destination.lookup(settings.company(company_id), items)
+        except DestinationError as exc:  # left SENDING: never sent again unknowingly
+            for item in items:
+                outbox.note(item, user, result.run_id, str(exc))
+                result.uncertain.append((item, str(exc)))
+            continue
         for item in items:
             if item.item_id in found:
                 outbox.settle(
@@ -111,8 +135,11 @@ def _settle_interrupted(
 def _drop_unwanted(
     paths: Paths, settings: Settings, outbox: Outbox, user: str, result: PushResult
 ) -> None:
-    """Approved items the syncs no longer propose: sending them would correct twice."""
-    waiting = outbox.items(states=SENDABLE)
+    """Approved items the syncs no longer propose: sending them would correct twice. (Items
+    put in the outbox by other means than the syncs, as the benchmark does, are sent as they
+    are.)"""
+    known = {sync.name for sync in SYNCS}
+    waiting = [item for item in outbox.items(states=SENDABLE) if item.sync in known]
     if not waiting:
         return
     wanted = {item.key for item in proposals(paths, settings)}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -30,8 +31,8 @@ from ledgerbridge.formats.sie import (
     VoucherRow,
 )
 from ledgerbridge.formats.sie.writer import write_sie
-from reverse_etl.destinations.base import DestinationError
-from reverse_etl.outbox import Item
+from reverse_etl.destinations.base import DestinationError, Outcome
+from reverse_etl.outbox import Item, State
 
 
 def voucher_of(item: Item, signature: str) -> Voucher:
@@ -65,7 +66,7 @@ class Sie4iDestination:
     def folder(self, company: Company) -> Path:
         return self.paths.outbox / company.id
 
-    def send(self, company: Company, items: list[Item]) -> dict[int, str]:
+    def send(self, company: Company, items: list[Item]) -> Iterator[tuple[Item, Outcome]]:
         folder = self.folder(company)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         path = folder / f"{company.id}-{stamp}-{items[0].item_id}.si"
@@ -88,7 +89,8 @@ class Sie4iDestination:
             _write_sidecar(path, company, items)
         except OSError as exc:
             raise DestinationError(f"{path}: could not be written ({exc})", retryable=True) from exc
-        return {item.item_id: path.name for item in items}
+        for item in items:
+            yield item, Outcome(State.POSTED, path.name)
 
     def lookup(self, company: Company, items: list[Item]) -> dict[int, str]:
         """Which of these items a file in the company's outbox folder already carries."""

@@ -30,10 +30,23 @@ REFERENCE_TYPES = ("INVOICE", "SUPPLIERINVOICE", "INVOICEPAYMENT", "SUPPLIERPAYM
 
 
 def list_vouchers(ctx: Context, request: Request) -> Response:
+    """A year's vouchers, optionally those of one series (``voucherseries``) and dated within
+    ``fromdate``–``todate``, as Fortnox filters them."""
     year = find_year(ctx, request)
+    where, params = ["year_id = ?"], [year["id"]]
+    if request.args.get("voucherseries"):
+        where.append("series = ?")
+        params.append(request.args["voucherseries"])
+    for name, test in (("fromdate", ">="), ("todate", "<=")):
+        if request.args.get(name):
+            try:
+                params.append(date.fromisoformat(request.args[name]).isoformat())
+            except ValueError:
+                raise ApiError(400, INVALID, f"{name} ska vara ett datum (YYYY-MM-DD).") from None
+            where.append(f"transaction_date {test} ?")
     return page(
         request, ctx.store, "Vouchers",
-        "select * from vouchers where year_id = ? order by series, number", (year["id"],),
+        f"select * from vouchers where {' and '.join(where)} order by series, number", params,
         lambda r: {
             "@url": f"/3/vouchers/{r['series']}/{r['number']}?financialyear={year['id']}",
             "Description": r["description"], "ReferenceNumber": r["reference_number"] or "",

@@ -1,0 +1,278 @@
+"""Pushing vouchers to Fortnox over real HTTP (the sandbox, seeded with Demo AB), exactly once:
+through a push killed at each step, through 429 storms, 500s, dropped connections and answers
+lost after the voucher was booked; refusals end the item with Fortnox's message and the others
+go on."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import requests
+from werkzeug.serving import make_server
+
+from ingestion.pipeline import fortnox_client
+from ledgerbridge.clients.fortnox_tokens import TokenStore
+from ledgerbridge.config import Paths, Settings, load_settings
+from ledgerbridge.warehouse import exclusive_lock
+from reverse_etl.outbox import NewItem, Outbox
+from reverse_etl.push import push
+from sandbox.demo_company import DemoOptions, DemoResult, generate
+from sandbox.fortnox.app import Faults, FortnoxSandbox
+from sandbox.fortnox.running import authorize_sandbox
+from sandbox.fortnox.seed import seed_from_demo
+from sandbox.fortnox.store import Store
+from tests.conftest import run_cli, warehouse_rows
+from tests.integration.test_fortnox_client import Clock, Sandbox
+from tests.integration.test_fortnox_ingest import Counting
+from tests.integration.test_fortnox_sandbox import CLIENT, REDIRECT, SECRET
+
+SECRET_ENV = "LEDGERBRIDGE_TEST_FORTNOX_SECRET"
+SYNC = "test_vouchers"  # items put in the outbox directly: the engine and Fortnox under test
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
+    return generate(DemoOptions(scale=2000), tmp_path_factory.mktemp("demo"))
+
+
+@pytest.fixture
+def sandbox(demo: DemoResult, tmp_path: Path) -> Iterator[Sandbox]:
+    store = Store(tmp_path / "fortnox.sqlite")
+    seed_from_demo(store, demo.folder, client_id=CLIENT, client_secret=SECRET,
+                   redirect_uri=REDIRECT, now=datetime(2025, 12, 31, 18, tzinfo=UTC))  # fmt: skip
+    clock = Clock()
+    app = FortnoxSandbox(store, clock=clock)
+    proxy = Counting(app)
+    http = make_server("127.0.0.1", 0, proxy, threaded=True)
+    threading.Thread(target=http.serve_forever, daemon=True).start()
+    try:
+        yield Sandbox(f"http://127.0.0.1:{http.server_port}", app, clock, store, proxy)
+    finally:
+        http.shutdown()
+        store.close()
+
+
+@pytest.fixture
+def home(sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Demo AB's books in the sandbox, configured as a real company's Fortnox is, authorized."""
+    monkeypatch.setenv(SECRET_ENV, SECRET)
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "ledgerbridge.toml").write_text(
+        '[companies.demo_ab]\nname = "Demo AB"\n[companies.demo_ab.sources.fortnox]\n'
+        f'client_id = "{CLIENT}"\nclient_secret_env = "{SECRET_ENV}"\n'
+        f'redirect_uri = "{REDIRECT}"\napi_url = "{sandbox.url}"\n'
+        f'auth_url = "{sandbox.url}/oauth-v1"\n',
+        encoding="utf-8",
+    )
+    paths = Paths(home)
+    authorize_sandbox(fortnox_client(paths, settings_of(home).company("demo_ab")), REDIRECT)
+    return home
+
+
+def settings_of(home: Path) -> Settings:
+    return load_settings(Paths(home))
+
+
+def voucher(n: int, day: str = "2025-12-15", cost_centre: str = "KONS") -> NewItem:
+    amount = f"{100 + n}.00"
+    rows = [
+        {"account": "1930", "cost_centre": None, "project": None, "amount": amount},
+        {"account": "3041", "cost_centre": cost_centre, "project": "P101", "amount": f"-{amount}"},
+    ]
+    payload = {"text": f"Insättning {n}", "date": day, "series": "A", "rows": rows}
+    return NewItem(
+        company_id="demo_ab", sync=SYNC, operation="create_voucher", destination="fortnox",
+        source_document=f"test-{n}", finding_id=None, payload=payload,
+        version_of={k: payload[k] for k in ("text", "series", "rows")}, needs_approval=True,
+        before={}, after={},
+    )  # fmt: skip
+
+
+def approved(home: Path, items: list[NewItem]) -> list[str]:
+    """Put the items in the outbox and approve them; their key tokens."""
+    with Outbox(Paths(home)) as outbox:
+        _, added, _ = outbox.add_plan("anna", None, items, {SYNC})
+        outbox.decide(added, "bertil", approve=True)
+        return [item.token for item in added]
+
+
+def booked(sandbox: Sandbox, tokens: list[str]) -> dict[str, int]:
+    """How many vouchers in Fortnox carry each token."""
+    counts = dict.fromkeys(tokens, 0)
+    for (description,) in sandbox.store.rows("select description from vouchers"):
+        for token in tokens:
+            if description.endswith(f"[{token}]"):
+                counts[token] += 1
+    return counts
+
+
+def states(home: Path) -> dict[str, int]:
+    with Outbox(Paths(home)) as outbox:
+        found: dict[str, int] = {}
+        for item in outbox.items():
+            found[item.state] = found.get(item.state, 0) + 1
+        return found
+
+
+def test_approved_vouchers_are_posted_once_each(home: Path, sandbox: Sandbox) -> None:
+    tokens = approved(home, [voucher(n) for n in range(12)])
+    result = push(Paths(home), settings_of(home), "anna")
+    assert len(result.posted) == 12 and not result.failed and not result.uncertain
+    assert booked(sandbox, tokens) == dict.fromkeys(tokens, 1)
+    # the target says where: Fortnox's series and number
+    assert all(item.target_id.startswith("A") for item in result.posted)
+    rows = sandbox.store.rows(
+        "select r.account, r.debit, r.credit, r.cost_center, r.project from voucher_rows r "
+        "join vouchers v using (year_id, series, number) where v.description like ?",
+        (f"Insättning 3 [{tokens[3]}]",),
+    )
+    assert sorted((r[0], Decimal(r[1]), Decimal(r[2]), r[3], r[4]) for r in rows) == [
+        (1930, Decimal("103.00"), Decimal(0), None, None),
+        (3041, Decimal(0), Decimal("103.00"), "KONS", "P101"),
+    ]
+
+
+@pytest.mark.parametrize("fault", ["after_claim", "after_send", "mid_batch"])
+def test_a_push_killed_at_each_step_ends_with_every_voucher_once(
+    home: Path, sandbox: Sandbox, fault: str
+) -> None:
+    tokens = approved(home, [voucher(n) for n in range(8)])
+    env = {"LEDGERBRIDGE_FAULT": fault, SECRET_ENV: SECRET}
+    killed = run_cli("push", "--as", "anna", home=home, env=env)
+    assert killed.returncode == -9, killed.output  # SIGKILL: nothing was cleaned up
+    sent = sum(booked(sandbox, tokens).values())
+    assert sent == {"after_claim": 0, "after_send": 1, "mid_batch": 1}[fault]
+    assert states(home).get("SENDING", 0) == 8 - (1 if fault == "mid_batch" else 0)
+
+    restarted = run_cli("push", "--as", "anna", home=home, env={SECRET_ENV: SECRET})
+    assert restarted.returncode == 0, restarted.output
+    if fault == "after_send":
+        assert "item 1: found written by an interrupted push" in restarted.output
+    assert booked(sandbox, tokens) == dict.fromkeys(tokens, 1)
+    assert states(home) == {"POSTED": 8}
+
+
+def test_429_storms_500s_dropped_connections_and_lost_answers_still_post_once(
+    home: Path, sandbox: Sandbox
+) -> None:
+    tokens = approved(home, [voucher(n) for n in range(30)])
+    # a fifth of answers 500, some connections dropped before and some after the voucher
+    # was booked (the answer lost), and another process spending the token's rate budget
+    sandbox.app.faults = Faults(error_rate=0.2, drop_rate=0.05, drop_after_rate=0.1, seed=5)
+    token = TokenStore(Paths(home), "demo_ab").load().access_token
+    stop = threading.Event()
+
+    def other_process() -> None:
+        while not stop.wait(1.0):
+            with contextlib.suppress(requests.ConnectionError):
+                requests.get(f"{sandbox.url}/3/financialyears",
+                             headers={"Authorization": f"Bearer {token}"}, timeout=10)  # fmt: skip
+
+    spenders = [threading.Thread(target=other_process) for _ in range(4)]
+    for thread in spenders:
+        thread.start()
+    try:
+        runs = 0
+        while states(home).get("POSTED", 0) < 30 and runs < 10:
+            runs += 1
+            push(Paths(home), settings_of(home), "anna")
+    finally:
+        stop.set()
+        for thread in spenders:
+            thread.join()
+    assert states(home) == {"POSTED": 30}, f"after {runs} pushes"
+    assert booked(sandbox, tokens) == dict.fromkeys(tokens, 1)
+    assert sandbox.app.dropped > 0
+
+
+def test_refused_vouchers_end_with_the_reason_and_the_others_go_through(
+    home: Path, sandbox: Sandbox
+) -> None:
+    locked = sandbox.store.setting("locked_until")
+    tokens = approved(
+        home,
+        [voucher(1), voucher(2, day=locked), voucher(3, cost_centre="NOSUCH"), voucher(4)],
+    )
+    result = push(Paths(home), settings_of(home), "anna")
+    assert {item.payload["text"] for item in result.posted} == {"Insättning 1", "Insättning 4"}
+    reasons = {item.payload["text"]: message for item, message in result.failed}
+    assert set(reasons) == {"Insättning 2", "Insättning 3"}
+    assert "locked period" in reasons["Insättning 2"] and locked in reasons["Insättning 2"]
+    # Fortnox's own message, as it refused the voucher
+    assert "HTTP 400" in reasons["Insättning 3"] and "NOSUCH finns inte" in reasons["Insättning 3"]
+    assert booked(sandbox, tokens) == {tokens[0]: 1, tokens[1]: 0, tokens[2]: 0, tokens[3]: 1}
+    assert states(home) == {"POSTED": 2, "FAILED_TERMINAL": 2}
+    # a terminal failure is not tried again
+    again = push(Paths(home), settings_of(home), "anna")
+    assert again.nothing and "pushed already" in again.nothing[0]
+
+
+def test_two_pushes_at_once_are_refused(home: Path, sandbox: Sandbox) -> None:
+    approved(home, [voucher(1)])
+    paths = Paths(home)
+    with exclusive_lock(paths, home / "push.lock", "ledgerbridge push", busy="x {who}", hint=""):
+        # a second process: the lock is per process, so ask from another one
+        other = run_cli("push", "--as", "anna", home=home, env={SECRET_ENV: SECRET})
+    assert other.returncode == 1
+    assert "another push is running" in other.stderr and "ledgerbridge push" in other.stderr
+    assert states(home) == {"APPROVED": 1}
+
+
+@pytest.fixture
+def demo_copy(demo_home: Path, tmp_path: Path) -> Iterator[Path]:
+    """A copy of the demo home with its own Fortnox sandbox (on the copied books); its config
+    reads Fortnox only (the copied ERP sandbox is the original's, which tests must not use)."""
+    home = tmp_path / "demo-home"
+    shutil.copytree(demo_home, home)
+    (home / "sandbox" / "fortnox.json").unlink(missing_ok=True)
+    result = run_cli("sandbox", "up", "--no-tryton", home=home)
+    assert result.returncode == 0, result.output
+    try:
+        (home / "ledgerbridge.toml").write_text(
+            'demo = true\n\n[companies.demo_ab]\nname = "Demo AB"\n\n'
+            "[companies.demo_ab.sources.fortnox]\nsandbox = true\n",
+            encoding="utf-8",
+        )
+        yield home
+    finally:
+        run_cli("sandbox", "down", home=home)
+
+
+def test_the_demos_duplicate_booking_is_corrected_in_fortnox_and_read_back(
+    demo_copy: Path,
+) -> None:
+    home = demo_copy
+    before = warehouse_rows(
+        home, "select document from marts.rec_findings where kind = 'duplicate_booking'"
+    )
+    assert len(before) == 1
+    planned = run_cli("plan", "--as", "anna", home=home)
+    assert planned.returncode == 0, planned.output
+    assert "1 items proposed, 1 new" in planned.output
+    assert run_cli("approve", "--all", "--as", "bertil", home=home).returncode == 0
+    pushed = run_cli("push", "--as", "anna", home=home)
+    assert pushed.returncode == 0, pushed.output
+    assert "1 posted, 0 failed → D" in pushed.output  # the series of the voucher it reverses
+    for step in ("ingest", "build", "publish"):
+        result = run_cli(step, home=home)
+        assert result.returncode == 0, f"{step}: {result.output}"
+    # read back from Fortnox: the reversal is in the ledger and the finding is gone
+    assert warehouse_rows(
+        home, "select count(*) from marts.rec_findings where kind = 'duplicate_booking'"
+    ) == [(0,)]
+    reversal = warehouse_rows(
+        home,
+        "select sum(amount), count(*) from marts.fct_gl_entries "
+        "where voucher_text like '%rättelse: vänder dubbelbokning%'",
+    )
+    assert reversal[0][0] == 0 and reversal[0][1] >= 2
+    replanned = run_cli("plan", "--as", "anna", home=home)
+    assert "0 items proposed, 0 new" in replanned.output
