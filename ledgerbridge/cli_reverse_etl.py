@@ -40,22 +40,27 @@ def _amount(text: str) -> str:
 
 
 def _show_items(console: Console, items: list, title: str) -> None:
-    table = Table("item", "company", "state", "what", "date", "rows", title=title)
+    """The preview: each item with what it writes, before and after."""
+    table = Table("item", "company", "state", "what", "date", "rows / changes", title=title)
     for item in items:
         payload = item.payload
-        rows = "\n".join(
-            f"{row['account']} {row.get('cost_centre') or '':<6} {row.get('project') or '':<6}"
-            f"{_amount(row['amount'])}"
-            for row in payload.get("rows", [])
-        )
+        if payload.get("rows"):
+            what = f"{payload.get('text', '')}\nfinding: {payload.get('finding', '')}"
+            detail = "\n".join(
+                f"{row['account']} {row.get('cost_centre') or '':<6} "
+                f"{row.get('project') or '':<6}{_amount(row['amount'])}"
+                for row in payload["rows"]
+            )
+        else:
+            what = f"{payload.get('operation', item.operation)} {item.source_document}"
+            detail = "\n".join(
+                f"{field}: {item.before.get(field) or '—'} → {value}"
+                for field, value in item.after.items()
+            )
         table.add_row(
-            str(item.item_id),
-            item.company_id,
-            str(item.state),
-            f"{payload.get('text', '')}\nfinding: {payload.get('finding', '')}",
-            payload.get("date", ""),
-            rows,
-        )
+            str(item.item_id), item.company_id, str(item.state), what,
+            payload.get("date", ""), detail,
+        )  # fmt: skip
     console.print(table)
 
 

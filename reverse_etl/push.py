@@ -33,6 +33,9 @@ class PushResult:
     superseded: list[Item] = field(default_factory=list)
     #: items left SENDING: not known whether the target has them (looked up next time)
     uncertain: list[tuple[Item, str]] = field(default_factory=list)
+    #: API requests made, and how many met a 429 (for the benchmark and the run's summary)
+    requests: int = 0
+    rate_limited: int = 0
     #: why nothing was sent, when nothing was (message, hint)
     nothing: tuple[str, str] | None = None
 
@@ -75,12 +78,18 @@ def push(paths: Paths, settings: Settings, user: str, *, plan_id: int | None = N
                 for item in claimed:
                     if item.item_id not in settled:
                         _record(outbox, item, Outcome(to, message=str(exc)), user, result)
+            finally:
+                stats = getattr(destination, "stats", None)
+                if stats is not None:
+                    result.requests += stats.requests
+                    result.rate_limited += stats.rate_limited
         run.summary.update(
             posted=len(result.posted),
             recovered=len(result.recovered),
             failed=len(result.failed),
             uncertain=len(result.uncertain),
             superseded=len(result.superseded),
+            requests=result.requests,
         )
         return result
 

@@ -116,11 +116,66 @@ def _correction_vouchers(
     return items
 
 
+#: the register's field names for the sync model's columns
+CUSTOMER_FIELDS = {
+    "customer_name": ("Name", "before_name"),
+    "organisation_number": ("OrganisationNumber", "before_orgnr"),
+    "address1": ("Address1", "before_street"),
+    "zip_code": ("ZipCode", "before_postal_code"),
+    "city": ("City", "before_city"),
+}
+
+
+def _customers(
+    con: duckdb.DuckDBPyConnection, settings: Settings, asked: date | None
+) -> list[NewItem]:
+    name = "sync_accounting__customers"
+    if not _published(con, name):
+        return []
+    result = con.execute(f"select * from {name} order by company_id, customer_number")
+    columns = [c[0] for c in result.description]
+    items = []
+    for values in result.fetchall():
+        row = dict(zip(columns, values, strict=True))
+        fields = {api: row[column] for column, (api, _) in CUSTOMER_FIELDS.items() if row[column]}
+        before = {
+            api: row[previous]
+            for column, (api, previous) in CUSTOMER_FIELDS.items()
+            if row[column] and row["operation"] == "update"
+        }
+        payload = {
+            "customer_number": row["customer_number"],
+            "operation": row["operation"],
+            "fields": fields,
+        }
+        items.append(
+            NewItem(
+                company_id=row["company_id"],
+                sync=name,
+                operation="upsert_customer",
+                destination="fortnox",  # the sync reads Fortnox's register: only its companies
+                source_document=f"customer {row['customer_number']}",
+                finding_id=row["finding_id"],
+                payload=payload,
+                version_of=payload,
+                needs_approval=True,
+                before=before,
+                after=fields,
+            )
+        )
+    return items
+
+
 SYNCS: tuple[Sync, ...] = (
     Sync(
         "sync_accounting__correction_vouchers",
         "correction vouchers for findings (a reversal of a duplicate booking, …)",
         _correction_vouchers,
+    ),
+    Sync(
+        "sync_accounting__customers",
+        "customers from the ERP to the accounting system's register (the fields it owns)",
+        _customers,
     ),
 )
 

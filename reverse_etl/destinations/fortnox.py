@@ -1,4 +1,4 @@
-"""Vouchers posted to a company's Fortnox over its API.
+"""Vouchers posted to a company's Fortnox over its API, and customers written to its register.
 
 Fortnox has no idempotency key, so each voucher's Description ends with its key token
 (``[lb:…]``). When the answer to a POST is lost (a timeout, a dropped connection, a 500 that
@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from urllib.parse import quote
 
 from ledgerbridge.clients.fortnox import (
     FortnoxClient,
@@ -25,6 +26,7 @@ from ledgerbridge.clients.fortnox import (
     FortnoxRefused,
     FortnoxUncertain,
     FortnoxUnreachable,
+    Stats,
 )
 from ledgerbridge.config import Company, Paths
 from reverse_etl.destinations.base import DestinationError, Outcome
@@ -66,6 +68,11 @@ class FortnoxDestination:
         self.user = user
         self._client = client
 
+    @property
+    def stats(self) -> Stats | None:
+        """The client's requests, 429s and retries so far."""
+        return self._client.stats if self._client is not None else None
+
     def client(self, company: Company) -> FortnoxClient:
         if self._client is None:
             from ingestion.pipeline import fortnox_client
@@ -85,6 +92,15 @@ class FortnoxDestination:
         except FortnoxError as exc:
             raise DestinationError(str(exc), retryable=False) from exc
         for item in items:
+            if item.operation == "upsert_customer":
+                yield item, self._upsert(client, item)
+                continue
+            if item.operation != "create_voucher":
+                yield (
+                    item,
+                    Outcome(State.FAILED_TERMINAL, message=f"Fortnox cannot take {item.operation}"),
+                )
+                continue
             day = date.fromisoformat(item.payload["date"])
             year = next((y for y in years if y["FromDate"] <= day.isoformat() <= y["ToDate"]), None)
             if year is None:
@@ -134,12 +150,48 @@ class FortnoxDestination:
                 return Outcome(State.POSTED, found)
         return Outcome(State.SENDING, message=f"{problem}; not found in Fortnox either")
 
+    def _upsert(self, client: FortnoxClient, item: Item) -> Outcome:
+        """A customer written by its number: created if the register lacks it, else the
+        given fields updated. Writing the same values again changes nothing, so after a
+        lost answer the record is read back and written again if it differs."""
+        number = item.payload["customer_number"]
+        fields = item.payload["fields"]
+        path = f"/3/customers/{quote(number, safe='')}"
+        problem = ""
+        for _ in range(POSTS_PER_ITEM):
+            try:
+                if item.payload["operation"] == "create" and _record(client, path) is None:
+                    client.post("/3/customers", {"Customer": {"CustomerNumber": number, **fields}})
+                else:
+                    client.put(path, {"Customer": fields})
+                return Outcome(State.POSTED, f"customer {number}")
+            except FortnoxUncertain as exc:
+                problem = str(exc)
+            except FortnoxRefused as exc:
+                if exc.status < 500:
+                    return Outcome(State.FAILED_TERMINAL, message=str(exc))
+                problem = str(exc)
+            except (FortnoxUnreachable, FortnoxNotAuthorized) as exc:
+                return Outcome(State.FAILED_RETRYABLE, message=str(exc))
+            try:
+                if _holds(client, path, fields):
+                    return Outcome(State.POSTED, f"customer {number}")
+            except FortnoxError as exc:
+                return Outcome(State.SENDING, message=f"{problem}; the lookup failed too: {exc}")
+        return Outcome(State.SENDING, message=f"{problem}; Fortnox does not hold it either")
+
     def lookup(self, company: Company, items: list[Item]) -> dict[int, str]:
         found = {}
         try:
             client = self.client(company)
             years = client.get("/3/financialyears").get("FinancialYears") or []
             for item in items:
+                if item.operation == "upsert_customer":
+                    number = item.payload["customer_number"]
+                    path = f"/3/customers/{quote(number, safe='')}"
+                    if _holds(client, path, item.payload["fields"]):
+                        found[item.item_id] = f"customer {number}"
+                    continue
                 day = item.payload["date"]
                 year = next((y for y in years if y["FromDate"] <= day <= y["ToDate"]), None)
                 target = self._find(client, item, year["Id"]) if year else None
@@ -167,6 +219,25 @@ class FortnoxDestination:
                 if str(voucher.get("Description", "")).endswith(f"[{item.token}]"):
                     return _target(voucher, year_id)
         return None
+
+
+def _record(client: FortnoxClient, path: str) -> dict | None:
+    """A register record by its path, or None if the register has no such number."""
+    try:
+        return client.get(path)
+    except FortnoxRefused as exc:
+        if exc.status == 404:
+            return None
+        raise
+
+
+def _holds(client: FortnoxClient, path: str, fields: dict) -> bool:
+    """Whether the register's record has these values."""
+    body = _record(client, path)
+    if body is None:
+        return False
+    record = next(iter(body.values()), {}) or {}
+    return all(str(record.get(name) or "") == str(value or "") for name, value in fields.items())
 
 
 def _target(voucher: dict, year_id: int) -> str:

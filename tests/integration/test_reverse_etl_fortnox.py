@@ -246,33 +246,43 @@ def demo_copy(demo_home: Path, tmp_path: Path) -> Iterator[Path]:
         run_cli("sandbox", "down", home=home)
 
 
-def test_the_demos_duplicate_booking_is_corrected_in_fortnox_and_read_back(
-    demo_copy: Path,
-) -> None:
+def test_the_demos_findings_are_corrected_in_fortnox_and_read_back(demo_copy: Path) -> None:
+    """The planted duplicate booking gets a reversing voucher, and the customer whose address
+    the ERP changed (master_data_mismatch) gets the ERP's address in Fortnox's register; read
+    back by the next ingestion, both findings are gone."""
     home = demo_copy
-    before = warehouse_rows(
-        home, "select document from marts.rec_findings where kind = 'duplicate_booking'"
+    findings = (
+        "select kind, document from marts.rec_findings "
+        "where kind in ('duplicate_booking', 'master_data_mismatch') order by 1, 2"
     )
-    assert len(before) == 1
+    assert warehouse_rows(home, findings) == [
+        ("duplicate_booking", "50013"),
+        ("master_data_mismatch", "1003"),  # a customer: its address
+        ("master_data_mismatch", "2002"),  # a supplier's bankgiro: no sync writes it yet
+    ]
     planned = run_cli("plan", "--as", "anna", home=home)
     assert planned.returncode == 0, planned.output
-    assert "1 items proposed, 1 new" in planned.output
+    assert "2 items proposed, 2 new" in planned.output
+    assert "Storgatan 13" in planned.output  # the customer's new street, shown before it goes
     assert run_cli("approve", "--all", "--as", "bertil", home=home).returncode == 0
     pushed = run_cli("push", "--as", "anna", home=home)
     assert pushed.returncode == 0, pushed.output
-    assert "1 posted, 0 failed → D" in pushed.output  # the series of the voucher it reverses
+    assert "2 posted, 0 failed" in pushed.output and "customer 1003" in pushed.output
     for step in ("ingest", "build", "publish"):
         result = run_cli(step, home=home)
         assert result.returncode == 0, f"{step}: {result.output}"
-    # read back from Fortnox: the reversal is in the ledger and the finding is gone
-    assert warehouse_rows(
-        home, "select count(*) from marts.rec_findings where kind = 'duplicate_booking'"
-    ) == [(0,)]
+    # read back from Fortnox: the reversal is in the ledger, the register has the address
+    assert warehouse_rows(home, findings) == [("master_data_mismatch", "2002")]
     reversal = warehouse_rows(
         home,
-        "select sum(amount), count(*) from marts.fct_gl_entries "
-        "where voucher_text like '%rättelse: vänder dubbelbokning%'",
+        "select sum(amount), count(*), min(voucher_series) from marts.fct_gl_entries "
+        "where voucher_text like '%rättelse: vänder dubbelbokning D 14%'",
     )
-    assert reversal[0][0] == 0 and reversal[0][1] >= 2
+    assert reversal == [(0, 3, "D")]
+    assert warehouse_rows(
+        home,
+        "select address1, zip_code, city from staging.stg_fortnox__customers "
+        "where customer_number = '1003'",
+    ) == [("Storgatan 13", "257 91", "Helsingborg")]
     replanned = run_cli("plan", "--as", "anna", home=home)
     assert "0 items proposed, 0 new" in replanned.output

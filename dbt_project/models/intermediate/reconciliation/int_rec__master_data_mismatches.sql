@@ -27,12 +27,11 @@ erp_parties as (
         street,
         postal_code,
         city,
-        lower(trim(regexp_replace(party_name, '\s+', ' ', 'g'))) as name_key,
-        nullif(regexp_replace(coalesce(orgnr, ''), '[^0-9]', '', 'g'), '') as orgnr_key,
-        nullif(lower(trim(regexp_replace(coalesce(street, ''), '\s+', ' ', 'g'))), '')
-            as street_key,
-        nullif(regexp_replace(coalesce(postal_code, ''), '\s', '', 'g'), '') as postal_code_key,
-        nullif(lower(trim(regexp_replace(coalesce(city, ''), '\s+', ' ', 'g'))), '') as city_key
+        {{ text_key('party_name') }} as name_key,
+        {{ orgnr_key('orgnr') }} as orgnr_key,
+        {{ text_key('street') }} as street_key,
+        {{ postal_code_key('postal_code') }} as postal_code_key,
+        {{ text_key('city') }} as city_key
     from {{ ref('int_erp__parties') }}
 ),
 
@@ -65,12 +64,11 @@ register as (
 register_keys as (
     select
         *,
-        lower(trim(regexp_replace(party_name, '\s+', ' ', 'g'))) as name_key,
-        nullif(regexp_replace(coalesce(orgnr, ''), '[^0-9]', '', 'g'), '') as orgnr_key,
-        nullif(lower(trim(regexp_replace(coalesce(street, ''), '\s+', ' ', 'g'))), '')
-            as street_key,
-        nullif(regexp_replace(coalesce(postal_code, ''), '\s', '', 'g'), '') as postal_code_key,
-        nullif(lower(trim(regexp_replace(coalesce(city, ''), '\s+', ' ', 'g'))), '') as city_key
+        {{ text_key('party_name') }} as name_key,
+        {{ orgnr_key('orgnr') }} as orgnr_key,
+        {{ text_key('street') }} as street_key,
+        {{ postal_code_key('postal_code') }} as postal_code_key,
+        {{ text_key('city') }} as city_key
     from register
 ),
 
