@@ -852,9 +852,10 @@ if __name__ == "__main__":  # pragma: no cover
 
 # the reverse ETL's commands: plan, approve, reject, push, runs
 def _register_reverse_etl() -> None:
-    from ledgerbridge.cli_reverse_etl import register
+    from ledgerbridge.cli_reverse_etl import register, register_schedules
 
     register(app, _paths, console)
+    register_schedules(app, _paths, console)
 
 
 _register_reverse_etl()

@@ -18,6 +18,9 @@ from ledgerbridge.config import Paths, load_settings
 from ledgerbridge.errors import ConfigError, NotReadyError
 
 USER_ENV = "LEDGERBRIDGE_USER"
+#: the jobs a schedule can run (reverse_etl.schedules.JOBS), for the options' help
+JOB_HELP = "pipeline (ingest → build → publish → plan → push what is approved) or push"
+DEFAULT_TIMEZONE = "Europe/Stockholm"
 
 UserOption = Annotated[
     str | None,
@@ -229,6 +232,106 @@ def register(app: typer.Typer, paths: Callable[[], Paths], console: Console) -> 
                     for item_id, company_id, document, outcome, message in outcomes:
                         detail.add_row(str(item_id), company_id, document, outcome, message or "")
                     console.print(detail)
+
+
+def register_schedules(app: typer.Typer, paths: Callable[[], Paths], console: Console) -> None:
+    """``ledgerbridge schedule …`` (what runs when) and ``ledgerbridge scheduler`` (runs it)."""
+    schedule_app = typer.Typer(
+        help="Schedules: which job runs when (cron, Europe/Stockholm).", no_args_is_help=True
+    )
+    app.add_typer(schedule_app, name="schedule")
+
+    def show(schedules: list) -> None:
+        table = Table("name", "job", "cron", "time zone", "enabled", "owner", "last run (UTC)",
+                      "last status", "failing since", title="Schedules")  # fmt: skip
+        for s in schedules:
+            table.add_row(
+                s.name, s.job, s.cron, s.timezone, "yes" if s.enabled else "paused", s.owner,
+                s.last_run_at or "", s.last_status or "", s.failing_since or "",
+            )  # fmt: skip
+        console.print(table if schedules else "No schedules: `ledgerbridge schedule add`.")
+
+    @schedule_app.command("add")
+    def add(
+        name: Annotated[str, typer.Argument(help="A name for it, e.g. nightly.")],
+        cron: Annotated[str, typer.Option(help="When: minute hour day month weekday.")],
+        job: Annotated[str, typer.Option(help=f"What: {JOB_HELP}.")] = "pipeline",
+        timezone: Annotated[str, typer.Option(help="The zone the cron is read in.")] = (
+            DEFAULT_TIMEZONE
+        ),
+        paused: Annotated[bool, typer.Option(help="Add it paused.")] = False,
+        user: UserOption = None,
+    ) -> None:
+        """Add a schedule (owned by you)."""
+        from reverse_etl.schedules import Schedules
+
+        with Schedules(paths()) as schedules:
+            show([schedules.add(name, job, cron, current_user(user), timezone=timezone,
+                                enabled=not paused)])  # fmt: skip
+
+    @schedule_app.command("edit")
+    def edit(
+        name: str,
+        cron: Annotated[str | None, typer.Option(help="A new cron expression.")] = None,
+        job: Annotated[str | None, typer.Option(help=f"A new job: {JOB_HELP}.")] = None,
+        timezone: Annotated[str | None, typer.Option(help="A new time zone.")] = None,
+        user: UserOption = None,
+    ) -> None:
+        """Change a schedule; you become its owner."""
+        from reverse_etl.schedules import Schedules
+
+        with Schedules(paths()) as schedules:
+            show([schedules.edit(name, cron=cron, job=job, timezone=timezone,
+                                 owner=current_user(user))])  # fmt: skip
+
+    @schedule_app.command("pause")
+    def pause(name: str) -> None:
+        """Stop running a schedule until it is resumed."""
+        from reverse_etl.schedules import Schedules
+
+        with Schedules(paths()) as schedules:
+            show([schedules.edit(name, enabled=False)])
+
+    @schedule_app.command("resume")
+    def resume(name: str) -> None:
+        """Run a paused schedule again."""
+        from reverse_etl.schedules import Schedules
+
+        with Schedules(paths()) as schedules:
+            show([schedules.edit(name, enabled=True)])
+
+    @schedule_app.command("remove")
+    def remove(name: str) -> None:
+        """Delete a schedule."""
+        from reverse_etl.schedules import Schedules
+
+        with Schedules(paths()) as schedules:
+            schedules.remove(name)
+        console.print(f"schedule {name} removed", highlight=False)
+
+    @schedule_app.command("list")
+    def list_schedules() -> None:
+        """The schedules, and how each one's last run went."""
+        from reverse_etl.schedules import Schedules
+
+        with Schedules(paths()) as schedules:
+            show(schedules.all())
+
+    @app.command()
+    def scheduler(
+        once: Annotated[
+            bool, typer.Option("--once", help="Run what is due now, then stop.")
+        ] = False,
+        poll: Annotated[
+            float, typer.Option(help="Seconds between looks at the schedules.", min=1)
+        ] = 30.0,
+    ) -> None:
+        """Run the schedules as they come due, one job at a time (the only warehouse writer
+        while it runs a job); failures are alerted as [alerts] configures."""
+        from reverse_etl.scheduler import serve
+
+        serve(paths(), poll_seconds=poll, once=once,
+              say=lambda line: console.print(line, highlight=False))  # fmt: skip
 
 
 def _brief(summary: str) -> str:

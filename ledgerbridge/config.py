@@ -178,10 +178,24 @@ class Company:
 
 
 @dataclass(frozen=True)
+class Alerts:
+    """Where a failed scheduled run (and its recovery) is announced, besides the log:
+    ``[alerts]`` with ``webhook`` (a URL that gets a JSON POST) and/or ``email_to`` (sent
+    through ``smtp_host``:``smtp_port`` from ``email_from``)."""
+
+    webhook: str | None = None
+    email_to: tuple[str, ...] = ()
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    email_from: str = "ledgerbridge@localhost"
+
+
+@dataclass(frozen=True)
 class Settings:
     source_file: Path
     companies: tuple[Company, ...] = field(default_factory=tuple)
     demo: bool = False
+    alerts: Alerts = field(default_factory=Alerts)
 
     def company(self, company_id: str) -> Company:
         for company in self.companies:
@@ -285,7 +299,43 @@ def parse_settings(raw: dict, path: Path) -> Settings:
         )
     for company in companies:
         _refuse_shared_folders(company, f"{path}: [companies.{company.id}]")
-    return Settings(source_file=path, companies=tuple(companies), demo=bool(raw.get("demo", False)))
+    return Settings(
+        source_file=path,
+        companies=tuple(companies),
+        demo=bool(raw.get("demo", False)),
+        alerts=_alerts(raw.get("alerts", {}), f"{path}: [alerts]"),
+    )
+
+
+def _alerts(raw: object, where: str) -> Alerts:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: expected a table")
+    unknown = set(raw) - {"webhook", "email_to", "smtp_host", "smtp_port", "email_from"}
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown key(s) {', '.join(sorted(unknown))}; known: webhook, email_to, "
+            "smtp_host, smtp_port, email_from"
+        )
+    webhook = raw.get("webhook")
+    if webhook is not None:
+        parts = urlsplit(str(webhook))
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"{where}: webhook {webhook!r} is not an http(s) URL")
+    email_to = raw.get("email_to", [])
+    if isinstance(email_to, str):
+        email_to = [email_to]
+    if not isinstance(email_to, list) or not all(isinstance(a, str) and "@" in a for a in email_to):
+        raise ConfigError(f"{where}: email_to must be an address or a list of addresses")
+    port = raw.get("smtp_port", 25)
+    if not isinstance(port, int) or not 0 < port < 65536:
+        raise ConfigError(f"{where}: smtp_port must be a port number, not {port!r}")
+    return Alerts(
+        webhook=str(webhook) if webhook else None,
+        email_to=tuple(email_to),
+        smtp_host=str(raw.get("smtp_host", "localhost")),
+        smtp_port=port,
+        email_from=str(raw.get("email_from", "ledgerbridge@localhost")),
+    )
 
 
 def _refuse_shared_folders(company: Company, where: str) -> None:
