@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -93,6 +95,27 @@ def two_company_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]
     try:
         result = run_cli("demo", "--no-serve", "--second-company", home=home, timeout=1500)
         assert result.returncode == 0, result.output
+        yield home
+    finally:
+        run_cli("sandbox", "down", home=home)
+
+
+@contextlib.contextmanager
+def fortnox_only_copy(demo_home: Path, home: Path) -> Iterator[Path]:
+    """A copy of the demo home with its own Fortnox sandbox (on the copied books), its config
+    reading Fortnox only (the copied ERP sandbox is the original's, which tests must not
+    use); the sandbox is stopped on leaving."""
+    shutil.copytree(demo_home, home)
+    # the copied fortnox.json names the original's sandbox: start this home's own
+    (home / "sandbox" / "fortnox.json").unlink(missing_ok=True)
+    result = run_cli("sandbox", "up", "--no-tryton", home=home)
+    assert result.returncode == 0, result.output
+    try:
+        (home / "ledgerbridge.toml").write_text(
+            'demo = true\n\n[companies.demo_ab]\nname = "Demo AB"\n\n'
+            "[companies.demo_ab.sources.fortnox]\nsandbox = true\n",
+            encoding="utf-8",
+        )
         yield home
     finally:
         run_cli("sandbox", "down", home=home)

@@ -19,7 +19,7 @@ import pytest
 from ledgerbridge.build import present_sources, run_dbt
 from ledgerbridge.config import Paths, load_settings
 from ledgerbridge.formats.sie import SieReader
-from tests.conftest import run_cli, warehouse_rows
+from tests.conftest import fortnox_only_copy, run_cli, warehouse_rows
 
 #: the marts this slice builds (marts/core and marts/finance)
 MARTS = (
@@ -304,25 +304,10 @@ def test_building_twice_gives_identical_marts(demo_home: Path, tmp_path: Path) -
 
 @pytest.fixture
 def home_with_new_vouchers(demo_home: Path, tmp_path: Path):
-    """A copy of the demo home with its own Fortnox sandbox (on the copied books), where two
-    vouchers are booked after the demo's build; the copy's config reads Fortnox only (the
-    copied ERP sandbox is the original's, which tests must not use)."""
-    home = tmp_path / "home"
-    shutil.copytree(demo_home, home)
-    # the copied fortnox.json names the original's sandbox: start this home's own
-    (home / "sandbox" / "fortnox.json").unlink(missing_ok=True)
-    result = run_cli("sandbox", "up", "--no-tryton", home=home)
-    assert result.returncode == 0, result.output
-    try:
-        config = home / "ledgerbridge.toml"
-        config.write_text(
-            'demo = true\n\n[companies.demo_ab]\nname = "Demo AB"\n\n'
-            "[companies.demo_ab.sources.fortnox]\nsandbox = true\n",
-            encoding="utf-8",
-        )
+    """A copy of the demo home reading Fortnox only, from its own sandbox, where two vouchers
+    are booked after the demo's build."""
+    with fortnox_only_copy(demo_home, tmp_path / "home") as home:
         yield home
-    finally:
-        run_cli("sandbox", "down", home=home)
 
 
 def book_two_vouchers(home: Path) -> None:

@@ -6,16 +6,13 @@ go on."""
 from __future__ import annotations
 
 import contextlib
-import shutil
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 
 from ingestion.pipeline import fortnox_client
 from ledgerbridge.clients.fortnox_tokens import TokenStore
@@ -24,13 +21,11 @@ from ledgerbridge.warehouse import exclusive_lock
 from reverse_etl.outbox import NewItem, Outbox
 from reverse_etl.push import push
 from sandbox.demo_company import DemoOptions, DemoResult, generate
-from sandbox.fortnox.app import Faults, FortnoxSandbox
+from sandbox.fortnox.app import Faults
 from sandbox.fortnox.running import authorize_sandbox
-from sandbox.fortnox.seed import seed_from_demo
-from sandbox.fortnox.store import Store
-from tests.conftest import run_cli, warehouse_rows
-from tests.integration.test_fortnox_client import Clock, Sandbox
-from tests.integration.test_fortnox_ingest import Counting
+from tests.conftest import fortnox_only_copy, run_cli, warehouse_rows
+from tests.integration.test_fortnox_client import Sandbox
+from tests.integration.test_fortnox_ingest import seeded_sandbox
 from tests.integration.test_fortnox_sandbox import CLIENT, REDIRECT, SECRET
 
 SECRET_ENV = "LEDGERBRIDGE_TEST_FORTNOX_SECRET"
@@ -44,19 +39,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
 
 @pytest.fixture
 def sandbox(demo: DemoResult, tmp_path: Path) -> Iterator[Sandbox]:
-    store = Store(tmp_path / "fortnox.sqlite")
-    seed_from_demo(store, demo.folder, client_id=CLIENT, client_secret=SECRET,
-                   redirect_uri=REDIRECT, now=datetime(2025, 12, 31, 18, tzinfo=UTC))  # fmt: skip
-    clock = Clock()
-    app = FortnoxSandbox(store, clock=clock)
-    proxy = Counting(app)
-    http = make_server("127.0.0.1", 0, proxy, threaded=True)
-    threading.Thread(target=http.serve_forever, daemon=True).start()
-    try:
-        yield Sandbox(f"http://127.0.0.1:{http.server_port}", app, clock, store, proxy)
-    finally:
-        http.shutdown()
-        store.close()
+    with seeded_sandbox(demo, tmp_path) as served:
+        yield served
 
 
 @pytest.fixture
@@ -228,22 +212,8 @@ def test_two_pushes_at_once_are_refused(home: Path, sandbox: Sandbox) -> None:
 
 @pytest.fixture
 def demo_copy(demo_home: Path, tmp_path: Path) -> Iterator[Path]:
-    """A copy of the demo home with its own Fortnox sandbox (on the copied books); its config
-    reads Fortnox only (the copied ERP sandbox is the original's, which tests must not use)."""
-    home = tmp_path / "demo-home"
-    shutil.copytree(demo_home, home)
-    (home / "sandbox" / "fortnox.json").unlink(missing_ok=True)
-    result = run_cli("sandbox", "up", "--no-tryton", home=home)
-    assert result.returncode == 0, result.output
-    try:
-        (home / "ledgerbridge.toml").write_text(
-            'demo = true\n\n[companies.demo_ab]\nname = "Demo AB"\n\n'
-            "[companies.demo_ab.sources.fortnox]\nsandbox = true\n",
-            encoding="utf-8",
-        )
+    with fortnox_only_copy(demo_home, tmp_path / "demo-home") as home:
         yield home
-    finally:
-        run_cli("sandbox", "down", home=home)
 
 
 def test_the_demos_findings_are_corrected_in_fortnox_and_read_back(demo_copy: Path) -> None:
