@@ -197,6 +197,27 @@ def register(app: typer.Typer, paths: Callable[[], Paths], console: Console) -> 
             raise typer.Exit(1)
 
     @app.command()
+    def verify() -> None:
+        """Pushed items against what the next ingestion read back: posted but absent,
+        present but not recorded, written but still different. Exit 1 if any."""
+        from reverse_etl.verify import verify as run_verify
+
+        home = paths()
+        result = run_verify(home, load_settings(home))
+        console.print(
+            f"{result.posted} items posted; {result.read_back} read back in the ledger "
+            f"published {result.published_at or '(nothing published yet)'}",
+            highlight=False,
+        )
+        if result.discrepancies:
+            table = Table("kind", "company", "item", "document", "details")
+            for d in result.discrepancies:
+                table.add_row(d.kind, d.company_id, str(d.item_id or ""), d.document, d.details)
+            console.print(table)
+        if result.problems:
+            raise typer.Exit(1)
+
+    @app.command()
     def runs(
         limit: Annotated[int, typer.Option(help="How many runs to show.", min=1)] = 20,
     ) -> None:

@@ -187,6 +187,7 @@ class Item:
     attempts: int
     last_error: str | None
     target_id: str | None
+    updated_at: str  # when it last changed state (UTC): for a POSTED item, when it was sent
 
     @property
     def token(self) -> str:
@@ -219,7 +220,7 @@ class NewItem:
 _ITEM_COLUMNS = (
     "item_id, plan_id, idempotency_key, company_id, sync, operation, destination, "
     "source_document, finding_id, payload, payload_hash, before, after, state, needs_approval, "
-    "approved_by, approved_at, decision_comment, attempts, last_error, target_id"
+    "approved_by, approved_at, decision_comment, attempts, last_error, target_id, updated_at"
 )
 
 

@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import sqlite3
+import time
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -124,6 +125,11 @@ def test_a_duplicate_booking_is_corrected_through_a_sie_4i_file(home: Path) -> N
         (r["account"], r["amount"]) for r in payload["rows"]
     )
 
+    # not in the books yet: the accounting program has not imported the file
+    pending = run_cli("verify", home=home)
+    assert pending.returncode == 0, pending.output
+    assert "1 items posted; 0 read back" in pending.output and "not_read_back" in pending.output
+
     # a second push finds nothing left to send
     again = run_cli("push", "--as", "anna", home=home)
     assert again.returncode == 1 and "was pushed already (1 POSTED)" in again.stderr
@@ -142,6 +148,9 @@ def test_a_duplicate_booking_is_corrected_through_a_sie_4i_file(home: Path) -> N
         f"where voucher_series = '{booked.series}' and voucher_number = '{booked.number}'",
     )
     assert reversal and all(text == booked.text for (text,) in reversal)
+    verified = run_cli("verify", home=home)
+    assert verified.returncode == 0, verified.output
+    assert "1 items posted; 1 read back" in verified.output and "absent" not in verified.output
     # and planning again proposes nothing: the item stays POSTED, nothing new
     replanned = run_cli("plan", "--as", "anna", home=home)
     assert replanned.returncode == 0, replanned.output
@@ -246,3 +255,29 @@ def test_a_bad_date_or_missing_items_are_refused(home: Path) -> None:
     unknown = run_cli("approve", "99", "--as", "bertil", home=home)
     assert unknown.returncode == 1 and "no outbox item 99" in unknown.stderr
     assert os.path.exists(home / "state.sqlite")
+
+
+def test_verify_lists_what_was_sent_but_not_recorded_and_what_went_missing(home: Path) -> None:
+    plan_and_approve(home)
+    killed = run_cli("push", "--as", "anna", home=home, env={"LEDGERBRIDGE_FAULT": "after_send"})
+    assert killed.returncode == -9
+    # the accounting program imports the file the killed push wrote; it is read back
+    sie_folder = Path((home / "ledgerbridge.toml").read_text().split('folder = "')[1].split('"')[0])
+    import_sie4i(max(sie_folder.glob("*.se")), outbox_files(home)[0])
+    steps(home, "ingest", "build", "publish")
+    unrecorded = run_cli("verify", home=home)
+    assert unrecorded.returncode == 1
+    assert "present_unrecorded" in unrecorded.output and "SENDING" in unrecorded.output
+    settled = run_cli("push", "--as", "anna", home=home)
+    assert "found written by an interrupted push" in settled.output
+    assert run_cli("verify", home=home).returncode == 0
+
+
+def test_verify_says_when_a_posted_voucher_is_absent_after_a_later_publish(home: Path) -> None:
+    plan_and_approve(home)
+    assert run_cli("push", "--as", "anna", home=home).returncode == 0
+    time.sleep(1.1)  # the publish below is later than the push, to the second
+    steps(home, "publish")  # the file was never imported: the books lack the voucher
+    absent = run_cli("verify", home=home)
+    assert absent.returncode == 1
+    assert "absent" in absent.output and "does not hold it" in absent.output
