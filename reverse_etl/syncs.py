@@ -166,6 +166,46 @@ def _customers(
     return items
 
 
+def _invoice_payments(
+    con: duckdb.DuckDBPyConnection, settings: Settings, asked: date | None
+) -> list[NewItem]:
+    name = "sync_erp__invoice_payments"
+    if not _published(con, name):
+        return []
+    rows = con.execute(
+        "select company_id, invoice_number, erp_invoice_id, payment_date, payment_numbers, "
+        f"amount_to_record, accounting_paid, erp_paid from {name} "
+        "order by company_id, invoice_number"
+    ).fetchall()
+    items = []
+    for (company_id, number, erp_id, paid_on, payments, amount, accounting_paid,
+         erp_paid) in rows:  # fmt: skip
+        payload = {
+            "invoice_number": number,
+            "erp_invoice_id": erp_id,
+            "amount": str(amount),
+            "date": paid_on.isoformat(),
+            "text": f"Betalning {number} enligt bokföringen ({payments})"[:120],
+        }
+        items.append(
+            NewItem(
+                company_id=company_id,
+                sync=name,
+                operation="record_payment",
+                destination="tryton",
+                source_document=f"invoice {number}",
+                finding_id=None,
+                payload=payload,
+                # a later payment of the same invoice is another change
+                version_of={"invoice": number, "paid": str(accounting_paid)},
+                needs_approval=True,
+                before={"paid in the ERP": str(erp_paid)},
+                after={"paid in the ERP": str(accounting_paid)},
+            )
+        )
+    return items
+
+
 SYNCS: tuple[Sync, ...] = (
     Sync(
         "sync_accounting__correction_vouchers",
@@ -176,6 +216,11 @@ SYNCS: tuple[Sync, ...] = (
         "sync_accounting__customers",
         "customers from the ERP to the accounting system's register (the fields it owns)",
         _customers,
+    ),
+    Sync(
+        "sync_erp__invoice_payments",
+        "payments the accounting system received, recorded against the ERP's invoices",
+        _invoice_payments,
     ),
 )
 

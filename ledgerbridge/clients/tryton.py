@@ -278,6 +278,13 @@ class TrytonClient:
             self.login()
         return self.call(f"model.{model}.{method}", *args, {**self._context, **(context or {})})
 
+    @property
+    def context(self) -> dict:
+        """The user's context (language, company, …) Tryton gave at login; wizards need it."""
+        if self._authorization is None:
+            self.login()
+        return dict(self._context)
+
     def version(self) -> str:
         return self._post(f"{self.base}rpc/", "common.server.version", [], False)
 

@@ -7,6 +7,7 @@ from ledgerbridge.config import Settings
 from reverse_etl.destinations.base import Destination, DestinationError, Outcome
 from reverse_etl.destinations.fortnox import FortnoxDestination
 from reverse_etl.destinations.sie4i import Sie4iDestination
+from reverse_etl.destinations.tryton import TrytonDestination
 
 __all__ = ["Destination", "DestinationError", "Outcome", "destination_of", "make_destination"]
 
@@ -14,6 +15,7 @@ __all__ = ["Destination", "DestinationError", "Outcome", "destination_of", "make
 DESTINATIONS: dict[str, type[Destination]] = {
     "fortnox": FortnoxDestination,
     "sie4i": Sie4iDestination,
+    "tryton": TrytonDestination,
 }
 
 

@@ -6,6 +6,7 @@ go on."""
 from __future__ import annotations
 
 import contextlib
+import shutil
 import threading
 from collections.abc import Iterator
 from decimal import Decimal
@@ -256,3 +257,84 @@ def test_the_demos_findings_are_corrected_in_fortnox_and_read_back(demo_copy: Pa
     ) == [("Storgatan 13", "257 91", "Helsingborg")]
     replanned = run_cli("plan", "--as", "anna", home=home)
     assert "0 items proposed, 0 new" in replanned.output
+
+
+@pytest.fixture
+def demo_with_erp(demo_home: Path, tmp_path: Path) -> Iterator[Path]:
+    """A copy of the demo home with its own sandboxes: Fortnox and the ERP (Tryton)."""
+    home = tmp_path / "demo-erp"
+    shutil.copytree(demo_home, home)
+    for started in ("fortnox.json", "sandbox.json"):  # the original's: start this copy's own
+        (home / "sandbox" / started).unlink(missing_ok=True)
+    result = run_cli("sandbox", "up", home=home)
+    assert result.returncode == 0, result.output
+    try:
+        yield home
+    finally:
+        run_cli("sandbox", "down", home=home)
+
+
+def test_a_payment_booked_in_fortnox_reaches_the_erp(demo_with_erp: Path) -> None:
+    from datetime import date, timedelta
+
+    from ingestion.pipeline import tryton_client
+
+    home = demo_with_erp
+    paths = Paths(home)
+    company = settings_of(home).company("demo_ab")
+    fortnox = fortnox_client(paths, company)
+    tryton = tryton_client(paths, company)
+    open_in_erp = {
+        invoice["number"]: invoice["amount_to_pay"]
+        for invoice in tryton.search_read(
+            "account.invoice", [("type", "=", "out"), ("state", "=", "posted")],
+            ["number", "amount_to_pay"],
+        )
+    }  # fmt: skip
+    unpaid = [
+        invoice
+        for invoice in fortnox.get("/3/invoices", {"filter": "unpaid"})["Invoices"]
+        if invoice["DocumentNumber"] in open_in_erp
+        and Decimal(str(invoice["Balance"])) == open_in_erp[invoice["DocumentNumber"]]
+    ]
+    assert unpaid, "the demo has no invoice open in both systems"
+    invoice = unpaid[0]
+    number = invoice["DocumentNumber"]
+    locked = fortnox.get("/3/settings/lockedperiod")["LockedPeriod"]["EndDate"]
+    paid_on = (date.fromisoformat(locked) + timedelta(days=1)).isoformat()
+    fortnox.post("/3/invoicepayments", {"InvoicePayment": {
+        "InvoiceNumber": int(number), "Amount": Decimal(str(invoice["Balance"])),
+        "PaymentDate": paid_on}})  # fmt: skip
+    for step in ("ingest", "build", "publish"):
+        result = run_cli(step, home=home)
+        assert result.returncode == 0, f"{step}: {result.output}"
+
+    planned = run_cli("plan", "--as", "anna", home=home)
+    assert planned.returncode == 0, planned.output
+    with Outbox(paths) as outbox:
+        [payment] = [i for i in outbox.items() if i.sync == "sync_erp__invoice_payments"]
+    assert payment.payload["invoice_number"] == number and payment.destination == "tryton"
+    assert Decimal(payment.payload["amount"]) == Decimal(str(invoice["Balance"]))
+    approved = run_cli("approve", str(payment.item_id), "--as", "bertil", home=home)
+    assert approved.returncode == 0, approved.output
+    pushed = run_cli("push", "--as", "anna", home=home)
+    assert pushed.returncode == 0, pushed.output
+    assert f"invoice {number}" in pushed.output
+
+    # the ERP has it: the invoice is paid, by one payment carrying the item's token
+    [erp_invoice] = tryton.search_read("account.invoice", [("number", "=", number),
+                                                          ("type", "=", "out")],
+                                       ["state", "amount_to_pay"])  # fmt: skip
+    assert erp_invoice["state"] == "paid" and erp_invoice["amount_to_pay"] == 0
+    moves = tryton.search_ids("account.move", [("description", "like", f"%[{payment.token}]")])
+    assert len(moves) == 1
+    # and read back, nothing is left to write for it
+    for step in ("ingest", "build", "publish"):
+        result = run_cli(step, home=home)
+        assert result.returncode == 0, f"{step}: {result.output}"
+    replanned = run_cli("plan", "--as", "anna", home=home)
+    assert replanned.returncode == 0, replanned.output
+    with Outbox(paths) as outbox:
+        again = [i for i in outbox.items() if i.sync == "sync_erp__invoice_payments"]
+    assert [(i.item_id, i.state) for i in again] == [(payment.item_id, "POSTED")]
+    assert "invoice " + number not in replanned.output

@@ -1,0 +1,126 @@
+"""Payments recorded in the company's Tryton over JSON-RPC, as a person records them: the
+invoice's pay wizard (``account.invoice.pay``), in full or in part.
+
+The payment's description ends with the item's key token; the move Tryton books carries it.
+Before each payment, and after an answer that was lost, the moves are searched for the
+token, so a payment is never recorded twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+
+from ledgerbridge.clients.tryton import TrytonCallFailed, TrytonClient, TrytonError
+from ledgerbridge.config import Company, Paths
+from reverse_etl.destinations.base import DestinationError, Outcome
+from reverse_etl.outbox import Item, State
+
+WIZARD = "wizard.account.invoice.pay"
+
+
+class TrytonDestination:
+    def __init__(self, paths: Paths, user: str = "ledgerbridge", client=None) -> None:
+        self.paths = paths
+        self.user = user
+        self._client = client
+
+    def client(self, company: Company) -> TrytonClient:
+        if self._client is None:
+            from ingestion.pipeline import tryton_client
+
+            self._client = tryton_client(self.paths, company)
+        return self._client
+
+    def send(self, company: Company, items: list[Item]) -> Iterator[tuple[Item, Outcome]]:
+        try:
+            client = self.client(company)
+            methods = client.search_read("account.invoice.payment.method", [], ["id"], limit=1)
+        except TrytonError as exc:
+            raise DestinationError(str(exc), retryable=True) from exc
+        if not methods:
+            raise DestinationError(
+                "the company's Tryton has no invoice payment method (Accounting → "
+                "Configuration → Payment Methods)",
+                retryable=False,
+            )
+        for item in items:
+            if item.operation != "record_payment":
+                yield (
+                    item,
+                    Outcome(State.FAILED_TERMINAL, message=f"Tryton cannot take {item.operation}"),
+                )
+                continue
+            yield item, self._pay(client, item, methods[0]["id"])
+
+    def _pay(self, client: TrytonClient, item: Item, method_id: int) -> Outcome:
+        target = f"invoice {item.payload['invoice_number']}"
+        try:
+            if _booked(client, item):
+                return Outcome(State.POSTED, target)
+            _run_pay_wizard(client, item, method_id)
+            return Outcome(State.POSTED, target)
+        except TrytonCallFailed as exc:  # Tryton refused it: its message says why
+            return Outcome(State.FAILED_TERMINAL, message=str(exc))
+        except TrytonError as exc:  # the answer may have been lost after it was booked
+            try:
+                if _booked(client, item):
+                    return Outcome(State.POSTED, target)
+            except TrytonError as again:
+                return Outcome(State.SENDING, message=f"{exc}; the lookup failed too: {again}")
+            return Outcome(State.FAILED_RETRYABLE, message=str(exc))
+
+    def lookup(self, company: Company, items: list[Item]) -> dict[int, str]:
+        try:
+            client = self.client(company)
+            return {
+                item.item_id: f"invoice {item.payload['invoice_number']}"
+                for item in items
+                if _booked(client, item)
+            }
+        except TrytonError as exc:
+            raise DestinationError(
+                f"could not look up in Tryton what an interrupted push sent: {exc}",
+                retryable=True,
+            ) from exc
+
+
+def _booked(client: TrytonClient, item: Item) -> bool:
+    """Whether a move carrying the item's token is in Tryton."""
+    return bool(client.search_ids("account.move", [("description", "like", f"%[{item.token}]")]))
+
+
+def _run_pay_wizard(client: TrytonClient, item: Item, method_id: int) -> None:
+    """The pay wizard as the client runs it: start (its defaults), our values, and for a
+    part of what is due, the question it asks answered 'partial'."""
+    payload = item.payload
+    invoice_id = int(payload["erp_invoice_id"])
+    context = {
+        **client.context,
+        "active_id": invoice_id,
+        "active_ids": [invoice_id],
+        "active_model": "account.invoice",
+    }
+    session = client.call(f"{WIZARD}.create", context)[0]
+    try:
+        shown = client.call(f"{WIZARD}.execute", session, {}, "start", context)
+        start = {
+            **_values(shown),
+            "amount": Decimal(payload["amount"]),
+            "description": f"{payload['text']} [{item.token}]",
+            "payment_method": method_id,
+            "date": date.fromisoformat(payload["date"]),
+        }
+        asked = client.call(f"{WIZARD}.execute", session, {"start": start}, "choice", context)
+        if asked.get("view"):  # a part of what is due: pay that part, leave the rest open
+            ask = {**_values(asked), "type": "partial"}
+            client.call(f"{WIZARD}.execute", session, {"start": start, "ask": ask}, "pay", context)
+    finally:
+        client.call(f"{WIZARD}.delete", session, context)
+
+
+def _values(answer: dict) -> dict:
+    """A wizard view's default values, without the display names Tryton adds (``field.``)."""
+    defaults = (answer.get("view") or {}).get("defaults") or {}
+    return {k: v for k, v in defaults.items() if not k.endswith(".")}
