@@ -175,6 +175,18 @@ def connect_serving(paths: Paths) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(paths.serving), read_only=True)
 
 
+def published_at(paths: Paths) -> str | None:
+    """When the snapshot in serving.duckdb was published (ISO text), if it says."""
+    con = connect_serving(paths)
+    try:
+        row = con.execute(f"select max(published_at) from {PUBLISH_INFO_TABLE}").fetchone()
+        return str(row[0]) if row and row[0] is not None else None
+    except duckdb.CatalogException:  # a snapshot published before the info table existed
+        return None
+    finally:
+        con.close()
+
+
 @dataclass(frozen=True)
 class PublishResult:
     path: Path

@@ -5,10 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import duckdb
-
 from ledgerbridge.config import Paths, Settings
-from ledgerbridge.warehouse import PUBLISH_INFO_TABLE, connect_serving
+from ledgerbridge.warehouse import published_at
 from reverse_etl.outbox import Item, Outbox, State
 from reverse_etl.syncs import SYNCS, proposals
 
@@ -20,17 +18,6 @@ class PlanResult:
     new: list[Item]
     superseded: list[Item]
     waiting: list[Item]  # every item of any plan still PLANNED (to approve or reject)
-
-
-def published_at(paths: Paths) -> str | None:
-    con = connect_serving(paths)
-    try:
-        row = con.execute(f"select max(published_at) from {PUBLISH_INFO_TABLE}").fetchone()
-        return str(row[0]) if row and row[0] is not None else None
-    except duckdb.CatalogException:  # a snapshot published before the info table existed
-        return None
-    finally:
-        con.close()
 
 
 def plan(

@@ -22,9 +22,8 @@ from datetime import datetime
 import duckdb
 
 from ledgerbridge.config import Paths, Settings
-from ledgerbridge.warehouse import connect_serving
+from ledgerbridge.warehouse import connect_serving, published_at
 from reverse_etl.outbox import Item, Outbox, State
-from reverse_etl.plan import published_at
 from reverse_etl.syncs import proposals
 
 _TOKEN = re.compile(r"\[(lb:[0-9a-f]{10})\]\s*$")

@@ -62,6 +62,14 @@ def run_cli(
     return CliResult(completed.returncode, completed.stdout, completed.stderr)
 
 
+def run_steps(home: Path, *steps: str) -> None:
+    """Run ``ledgerbridge <step>`` for each step (ingest, build, publish, …), each of which
+    must succeed."""
+    for step in steps:
+        result = run_cli(step, home=home)
+        assert result.returncode == 0, f"{step}: {result.output}"
+
+
 def warehouse_rows(home: Path, sql: str) -> list[tuple]:
     """What a query on a home's warehouse returns (read-only, closed again at once)."""
     import duckdb

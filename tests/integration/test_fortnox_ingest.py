@@ -61,14 +61,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
 
 @pytest.fixture
 def sandbox(demo: DemoResult, tmp_path: Path) -> Iterator[Sandbox]:
-    with seeded_sandbox(demo, tmp_path) as served:
-        yield served
-
-
-@contextlib.contextmanager
-def seeded_sandbox(demo: DemoResult, tmp_path: Path) -> Iterator[Sandbox]:
     """The sandbox seeded with the demo's books, served on a free port behind the counting
-    proxy, until the block ends."""
+    proxy (the reverse-ETL tests use it too)."""
     store = Store(tmp_path / "fortnox.sqlite")
     # the books as they stood at the end of 2025, long before the runs below
     seed_from_demo(store, demo.folder, client_id=CLIENT, client_secret=SECRET,

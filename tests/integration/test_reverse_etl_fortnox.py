@@ -21,27 +21,20 @@ from ledgerbridge.config import Paths, Settings, load_settings
 from ledgerbridge.warehouse import exclusive_lock
 from reverse_etl.outbox import NewItem, Outbox
 from reverse_etl.push import push
-from sandbox.demo_company import DemoOptions, DemoResult, generate
 from sandbox.fortnox.app import Faults
 from sandbox.fortnox.running import authorize_sandbox
-from tests.conftest import fortnox_only_copy, run_cli, warehouse_rows
+from tests.conftest import fortnox_only_copy, run_cli, run_steps, warehouse_rows
+from tests.integration import test_fortnox_ingest as fortnox_ingest
 from tests.integration.test_fortnox_client import Sandbox
-from tests.integration.test_fortnox_ingest import seeded_sandbox
 from tests.integration.test_fortnox_sandbox import CLIENT, REDIRECT, SECRET
 
 SECRET_ENV = "LEDGERBRIDGE_TEST_FORTNOX_SECRET"
 SYNC = "test_vouchers"  # items put in the outbox directly: the engine and Fortnox under test
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
-    return generate(DemoOptions(scale=2000), tmp_path_factory.mktemp("demo"))
-
-
-@pytest.fixture
-def sandbox(demo: DemoResult, tmp_path: Path) -> Iterator[Sandbox]:
-    with seeded_sandbox(demo, tmp_path) as served:
-        yield served
+# the Fortnox connector tests' fixtures: the demo at 2,000 GL rows, the sandbox seeded with it
+demo = fortnox_ingest.demo
+sandbox = fortnox_ingest.sandbox
 
 
 @pytest.fixture
@@ -239,9 +232,7 @@ def test_the_demos_findings_are_corrected_in_fortnox_and_read_back(demo_copy: Pa
     pushed = run_cli("push", "--as", "anna", home=home)
     assert pushed.returncode == 0, pushed.output
     assert "2 posted, 0 failed" in pushed.output and "customer 1003" in pushed.output
-    for step in ("ingest", "build", "publish"):
-        result = run_cli(step, home=home)
-        assert result.returncode == 0, f"{step}: {result.output}"
+    run_steps(home, "ingest", "build", "publish")
     # read back from Fortnox: the reversal is in the ledger, the register has the address
     assert warehouse_rows(home, findings) == [("master_data_mismatch", "2002")]
     reversal = warehouse_rows(
@@ -305,9 +296,7 @@ def test_a_payment_booked_in_fortnox_reaches_the_erp(demo_with_erp: Path) -> Non
     fortnox.post("/3/invoicepayments", {"InvoicePayment": {
         "InvoiceNumber": int(number), "Amount": Decimal(str(invoice["Balance"])),
         "PaymentDate": paid_on}})  # fmt: skip
-    for step in ("ingest", "build", "publish"):
-        result = run_cli(step, home=home)
-        assert result.returncode == 0, f"{step}: {result.output}"
+    run_steps(home, "ingest", "build", "publish")
 
     planned = run_cli("plan", "--as", "anna", home=home)
     assert planned.returncode == 0, planned.output
@@ -329,9 +318,7 @@ def test_a_payment_booked_in_fortnox_reaches_the_erp(demo_with_erp: Path) -> Non
     moves = tryton.search_ids("account.move", [("description", "like", f"%[{payment.token}]")])
     assert len(moves) == 1
     # and read back, nothing is left to write for it
-    for step in ("ingest", "build", "publish"):
-        result = run_cli(step, home=home)
-        assert result.returncode == 0, f"{step}: {result.output}"
+    run_steps(home, "ingest", "build", "publish")
     replanned = run_cli("plan", "--as", "anna", home=home)
     assert replanned.returncode == 0, replanned.output
     with Outbox(paths) as outbox:

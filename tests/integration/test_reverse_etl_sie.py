@@ -20,13 +20,7 @@ from ledgerbridge.formats.sie import SieHeader, SieReader, Voucher, VoucherRow
 from ledgerbridge.formats.sie.writer import write_sie
 from sandbox.demo_company import DemoOptions, generate
 from sandbox.demo_company.sie_import import import_sie4i
-from tests.conftest import run_cli, warehouse_rows
-
-
-def steps(home: Path, *names: str) -> None:
-    for name in names:
-        result = run_cli(name, home=home)
-        assert result.returncode == 0, f"{name}: {result.output}"
+from tests.conftest import run_cli, run_steps, warehouse_rows
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +35,7 @@ def built_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
         f'[companies.acme.sources.sie]\nfolder = "{demo.sie_files[0].parent}"\n',
         encoding="utf-8",
     )
-    steps(home, "ingest", "build", "publish")
+    run_steps(home, "ingest", "build", "publish")
     return home
 
 
@@ -140,7 +134,7 @@ def test_a_duplicate_booking_is_corrected_through_a_sie_4i_file(home: Path) -> N
     sie_folder = Path((home / "ledgerbridge.toml").read_text().split('folder = "')[1].split('"')[0])
     year_export = max(sie_folder.glob("*.se"))
     [booked] = import_sie4i(year_export, written)
-    steps(home, "ingest", "build", "publish")
+    run_steps(home, "ingest", "build", "publish")
     assert duplicate_findings(home) == []
     reversal = warehouse_rows(
         home,
@@ -211,7 +205,7 @@ def test_an_approved_correction_no_longer_needed_is_not_sent(home: Path, tmp_pat
     write_sie(manual, SieHeader(company_name="Acme AB", sie_type="4"), [by_hand], kind="4I")
     sie_folder = Path((home / "ledgerbridge.toml").read_text().split('folder = "')[1].split('"')[0])
     import_sie4i(max(sie_folder.glob("*.se")), manual)
-    steps(home, "ingest", "build", "publish")
+    run_steps(home, "ingest", "build", "publish")
     assert duplicate_findings(home) == []
 
     pushed = run_cli("push", "--as", "anna", home=home)
@@ -264,7 +258,7 @@ def test_verify_lists_what_was_sent_but_not_recorded_and_what_went_missing(home:
     # the accounting program imports the file the killed push wrote; it is read back
     sie_folder = Path((home / "ledgerbridge.toml").read_text().split('folder = "')[1].split('"')[0])
     import_sie4i(max(sie_folder.glob("*.se")), outbox_files(home)[0])
-    steps(home, "ingest", "build", "publish")
+    run_steps(home, "ingest", "build", "publish")
     unrecorded = run_cli("verify", home=home)
     assert unrecorded.returncode == 1
     assert "present_unrecorded" in unrecorded.output and "SENDING" in unrecorded.output
@@ -277,7 +271,7 @@ def test_verify_says_when_a_posted_voucher_is_absent_after_a_later_publish(home:
     plan_and_approve(home)
     assert run_cli("push", "--as", "anna", home=home).returncode == 0
     time.sleep(1.1)  # the publish below is later than the push, to the second
-    steps(home, "publish")  # the file was never imported: the books lack the voucher
+    run_steps(home, "publish")  # the file was never imported: the books lack the voucher
     absent = run_cli("verify", home=home)
     assert absent.returncode == 1
     assert "absent" in absent.output and "does not hold it" in absent.output
