@@ -21,6 +21,7 @@ import duckdb
 from ledgerbridge.changed_sources import (
     BuiltFrom,
     changed_tables,
+    missing_models,
     raw_fingerprints,
     source_selectors,
 )
@@ -150,13 +151,20 @@ def _present_sources(con: duckdb.DuckDBPyConnection) -> list[str]:
     return sorted(name for dataset, name in RAW_DATASETS.items() if dataset in schemas)
 
 
-def _read_raw(paths: Paths) -> tuple[list[str], dict[str, str]]:
-    """The sources present, and the fingerprint of each of their raw tables."""
+def _read_raw(paths: Paths) -> tuple[list[str], dict[str, str], set[tuple[str, str]]]:
+    """The sources present, the fingerprint of each of their raw tables, and every
+    (schema, table) the warehouse holds."""
     con = connect_warehouse(paths, read_only=True)
     try:
         sources = _present_sources(con)
         datasets = [dataset for dataset, name in RAW_DATASETS.items() if name in sources]
-        return sources, raw_fingerprints(con, datasets)
+        relations = {
+            (schema, table)
+            for schema, table in con.execute(
+                "select table_schema, table_name from information_schema.tables"
+            ).fetchall()
+        }
+        return sources, raw_fingerprints(con, datasets), relations
     finally:
         con.close()
 
@@ -203,7 +211,7 @@ def build(
             raise NotReadyError(
                 f"no warehouse at {paths.warehouse}", hint="run `ledgerbridge ingest` first"
             )
-        sources, raw = _read_raw(paths)
+        sources, raw, relations = _read_raw(paths)
         variables = json.dumps({"ledgerbridge_sources": sources})
         fingerprint = project_fingerprint(variables)
         args = ["build", "--vars", variables]
@@ -211,7 +219,7 @@ def build(
         if select:
             args += ["--select", select]
         elif not everything:
-            changed, selectors = _changed_since_last_build(paths, fingerprint, raw)
+            changed, selectors = _changed_since_last_build(paths, fingerprint, raw, relations)
             if changed is not None and not selectors:
                 run.summary.update(nodes=0, changed_tables=changed, built="nothing changed")
                 return BuildResult(changed_tables=changed)
@@ -250,17 +258,19 @@ def build(
 
 
 def _changed_since_last_build(
-    paths: Paths, fingerprint: str, raw: dict[str, str]
+    paths: Paths, fingerprint: str, raw: dict[str, str], relations: set[tuple[str, str]]
 ) -> tuple[list[str] | None, list[str]]:
     """The raw tables changed since the last complete build and the selectors of what reads
-    them; (None, []) when everything must be built: no build passed yet, or the project
-    changed since."""
+    them; (None, []) when everything must be built: no build passed yet, the project
+    changed since, or a model's table is gone from the warehouse."""
     last = BuiltFrom.read(paths.dbt_target)
     if last is None or last.project != fingerprint:
         return None, []
+    manifest = paths.dbt_target / "manifest.json"
     changed = changed_tables(last.raw, raw)
-    selectors = source_selectors(paths.dbt_target / "manifest.json", changed)
-    if selectors is None:
+    selectors = source_selectors(manifest, changed)
+    missing = missing_models(manifest, relations)
+    if selectors is None or missing is None or missing:
         return None, []
     return changed, selectors
 

@@ -93,3 +93,22 @@ def source_selectors(manifest_file: Path, tables: list[str]) -> list[str] | None
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     return sorted({declared[name.lower()] for name in tables if name.lower() in declared})
+
+
+def missing_models(manifest_file: Path, relations: set[tuple[str, str]]) -> list[str] | None:
+    """The models of the last build's manifest that are not in the warehouse (``relations``:
+    its (schema, table) pairs): a table dropped or a view removed since, which only a
+    complete build makes again. None when the manifest cannot be read."""
+    try:
+        nodes = json.loads(manifest_file.read_text(encoding="utf-8"))["nodes"].values()
+        models = [
+            (str(node["schema"]).lower(), str(node["alias"] or node["name"]).lower(), node["name"])
+            for node in nodes
+            if node.get("resource_type") == "model"
+            and node.get("config", {}).get("enabled", True)
+            and node.get("config", {}).get("materialized") in ("table", "incremental", "view")
+        ]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    known = {(schema.lower(), table.lower()) for schema, table in relations}
+    return sorted(name for schema, table, name in models if (schema, table) not in known)

@@ -12,6 +12,7 @@ from ledgerbridge.changed_sources import (
     BUILT_FROM_FILE,
     BuiltFrom,
     changed_tables,
+    missing_models,
     raw_fingerprints,
     source_selectors,
 )
@@ -142,3 +143,33 @@ def test_the_record_of_the_last_build_is_written_read_and_forgotten(tmp_path: Pa
 def test_an_unreadable_record_means_a_complete_build(tmp_path: Path, content: str) -> None:
     (tmp_path / BUILT_FROM_FILE).write_text(content)
     assert BuiltFrom.read(tmp_path) is None
+
+
+def test_a_model_gone_from_the_warehouse_is_missing(tmp_path: Path) -> None:
+    manifest = tmp_path / "manifest.json"
+    node = {"resource_type": "model", "config": {"enabled": True, "materialized": "table"}}
+    manifest.write_text(
+        json.dumps(
+            {
+                "nodes": {
+                    "model.x.fct_gl_entries": {
+                        **node, "schema": "marts", "alias": "fct_gl_entries",
+                        "name": "fct_gl_entries",
+                    },
+                    "model.x.stg_sie__vouchers": {
+                        **node, "config": {"materialized": "view"}, "schema": "staging",
+                        "alias": "stg_sie__vouchers", "name": "stg_sie__vouchers",
+                    },
+                    "model.x.eph": {
+                        **node, "config": {"materialized": "ephemeral"}, "schema": "marts",
+                        "alias": "eph", "name": "eph",
+                    },
+                    "test.x.unique_x": {"resource_type": "test", "schema": "t", "alias": "u"},
+                }
+            }
+        )
+    )  # fmt: skip
+    everything = {("marts", "fct_gl_entries"), ("staging", "stg_sie__vouchers")}
+    assert missing_models(manifest, everything) == []
+    assert missing_models(manifest, {("staging", "stg_sie__vouchers")}) == ["fct_gl_entries"]
+    assert missing_models(tmp_path / "none.json", everything) is None
