@@ -102,7 +102,7 @@ class FortnoxDestination:
                 )
                 continue
             day = date.fromisoformat(item.payload["date"])
-            year = next((y for y in years if y["FromDate"] <= day.isoformat() <= y["ToDate"]), None)
+            year = _year_of(years, day.isoformat())
             if year is None:
                 yield (
                     item,
@@ -193,7 +193,7 @@ class FortnoxDestination:
                         found[item.item_id] = f"customer {number}"
                     continue
                 day = item.payload["date"]
-                year = next((y for y in years if y["FromDate"] <= day <= y["ToDate"]), None)
+                year = _year_of(years, day)
                 target = self._find(client, item, year["Id"]) if year else None
                 if target is not None:
                     found[item.item_id] = target
@@ -219,6 +219,11 @@ class FortnoxDestination:
                 if str(voucher.get("Description", "")).endswith(f"[{item.token}]"):
                     return _target(voucher, year_id)
         return None
+
+
+def _year_of(years: list[dict], day: str) -> dict | None:
+    """The financial year (as /3/financialyears lists it) an ISO date falls in, if any."""
+    return next((y for y in years if y["FromDate"] <= day <= y["ToDate"]), None)
 
 
 def _record(client: FortnoxClient, path: str) -> dict | None:
