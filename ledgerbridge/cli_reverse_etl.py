@@ -76,14 +76,16 @@ def register(app: typer.Typer, paths: Callable[[], Paths], console: Console) -> 
             str | None,
             typer.Option(
                 "--date",
-                help="Date the vouchers are booked on (YYYY-MM-DD; default today in "
-                "Stockholm, within the books' last fiscal year).",
+                help="Date the vouchers are booked on (YYYY-MM-DD; default the date of the "
+                "voucher each corrects, within the books' last fiscal year and after a "
+                "locked period).",
             ),
         ] = None,
         user: UserOption = None,
     ) -> None:
         """Work out what to write back (correction vouchers for findings, …) from the
         published marts, record it as a plan in the outbox and show it."""
+        from reverse_etl.outbox import AUTOMATIC
         from reverse_etl.plan import plan as make_plan
 
         day = None
@@ -101,6 +103,12 @@ def register(app: typer.Typer, paths: Callable[[], Paths], console: Console) -> 
             f"(the others are in the outbox already), {len(result.superseded)} superseded",
             highlight=False,
         )
+        automatic = [item for item in result.new if item.approved_by == AUTOMATIC]
+        if automatic:
+            _show_items(
+                console, automatic,
+                "Approved by the configuration ([reverse_etl] approve_automatically)",
+            )  # fmt: skip
         if result.waiting:
             _show_items(console, result.waiting, "Waiting for approval (ledgerbridge approve)")
         else:

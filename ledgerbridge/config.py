@@ -191,11 +191,20 @@ class Alerts:
 
 
 @dataclass(frozen=True)
+class ReverseEtl:
+    """``[reverse_etl]``: ``approve_automatically`` names the master-data syncs whose items
+    are approved when planned (vouchers and payments always wait for a person)."""
+
+    approve_automatically: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Settings:
     source_file: Path
     companies: tuple[Company, ...] = field(default_factory=tuple)
     demo: bool = False
     alerts: Alerts = field(default_factory=Alerts)
+    reverse_etl: ReverseEtl = field(default_factory=ReverseEtl)
 
     def company(self, company_id: str) -> Company:
         for company in self.companies:
@@ -304,7 +313,22 @@ def parse_settings(raw: dict, path: Path) -> Settings:
         companies=tuple(companies),
         demo=bool(raw.get("demo", False)),
         alerts=_alerts(raw.get("alerts", {}), f"{path}: [alerts]"),
+        reverse_etl=_reverse_etl(raw.get("reverse_etl", {}), f"{path}: [reverse_etl]"),
     )
+
+
+def _reverse_etl(raw: object, where: str) -> ReverseEtl:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: expected a table")
+    unknown = set(raw) - {"approve_automatically"}
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown key(s) {', '.join(sorted(unknown))}; known: approve_automatically"
+        )
+    names = raw.get("approve_automatically", [])
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ConfigError(f"{where}: approve_automatically must be a list of sync names")
+    return ReverseEtl(approve_automatically=tuple(names))
 
 
 def _alerts(raw: object, where: str) -> Alerts:

@@ -136,6 +136,10 @@ end;
 """
 
 
+#: who approved an item that its sync's configuration approves
+AUTOMATIC = "configuration"
+
+
 class OutboxError(LedgerbridgeError):
     code = "outbox"
 
@@ -231,6 +235,16 @@ def _item(row: tuple) -> Item:
     values[13] = State(values[13])
     values[14] = bool(values[14])
     return Item(*values)
+
+
+def _items_of_plan(con: sqlite3.Connection, plan_id: int) -> list[Item]:
+    return [
+        _item(row)
+        for row in con.execute(
+            f"select {_ITEM_COLUMNS} from retl_items where plan_id = ? order by item_id",
+            [plan_id],
+        )
+    ]
 
 
 class Outbox:
@@ -401,13 +415,7 @@ class Outbox:
                         stamp,
                     ],
                 )
-            added = [
-                _item(row)
-                for row in con.execute(
-                    f"select {_ITEM_COLUMNS} from retl_items where plan_id = ? order by item_id",
-                    [plan_id],
-                )
-            ]
+            added = _items_of_plan(con, plan_id)
             waiting = [
                 _item(row)
                 for row in con.execute(
@@ -432,6 +440,17 @@ class Outbox:
                 )
             for item in added:
                 self.log(con, user, "plan", item=item, details=item.source_document)
+                if not item.needs_approval:
+                    self._move(
+                        con, item, State.APPROVED, approved_by=AUTOMATIC, approved_at=stamp,
+                        decision_comment="[reverse_etl] approve_automatically",
+                    )  # fmt: skip
+                    self.log(
+                        con, user, "approve", item=item,
+                        details="approved by the configuration ([reverse_etl] "
+                        "approve_automatically)",
+                    )  # fmt: skip
+            added = _items_of_plan(con, plan_id)  # as the configuration left them
             con.execute(
                 "update retl_plans set summary = ? where plan_id = ?",
                 [
@@ -475,8 +494,11 @@ class Outbox:
     def decide(
         self, items: list[Item], user: str, *, approve: bool, comment: str | None = None
     ) -> list[Item]:
-        """Approve or reject PLANNED items, recording who, when and why."""
+        """Approve or reject PLANNED items, recording who, when and why. The items that
+        mend one finding together (a reversal and its rebooking) are decided together: one
+        of them alone would leave the books worse than before."""
         to = State.APPROVED if approve else State.REJECTED
+        items = self._with_partners(items)
         with self.transaction() as con:
             for item in items:
                 self._move(
@@ -487,6 +509,19 @@ class Outbox:
                     details=comment or "",
                 )  # fmt: skip
         return self.items(item_ids=[item.item_id for item in items])
+
+    def _with_partners(self, items: list[Item]) -> list[Item]:
+        chosen = {item.item_id: item for item in items}
+        for item in items:
+            if item.finding_id is None:
+                continue
+            for other in self.con.execute(
+                f"select {_ITEM_COLUMNS} from retl_items "
+                "where finding_id = ? and sync = ? and state = ? order by item_id",
+                [item.finding_id, item.sync, str(State.PLANNED)],
+            ):
+                chosen.setdefault(other[0], _item(other))
+        return sorted(chosen.values(), key=lambda item: item.item_id)
 
     def claim(self, items: list[Item], user: str, run_id: int | None) -> list[Item]:
         """Mark items SENDING and commit, before anything is sent."""

@@ -6,23 +6,17 @@ warehouse, so planning never waits for a build.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import duckdb
 
 from ledgerbridge.config import Paths, Settings
+from ledgerbridge.errors import ConfigError
 from ledgerbridge.warehouse import connect_serving
 from reverse_etl.destinations import destination_of
 from reverse_etl.outbox import NewItem
-
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
-
-
-def today_in_stockholm() -> date:
-    return datetime.now(STOCKHOLM).date()
 
 
 @dataclass(frozen=True)
@@ -30,6 +24,8 @@ class Sync:
     name: str  # the sync model
     description: str
     propose: Callable[[duckdb.DuckDBPyConnection, Settings, date | None], list[NewItem]]
+    #: master data may be approved by configuration; vouchers and payments never are
+    master_data: bool = False
 
 
 def _published(con: duckdb.DuckDBPyConnection, table: str) -> bool:
@@ -40,17 +36,36 @@ def _published(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     )
 
 
-def booking_dates(con: duckdb.DuckDBPyConnection, asked: date | None) -> dict[str, date]:
-    """Per company, the date a new voucher is booked on: the date asked for, or today in
-    Stockholm, but never after the last fiscal year the books know (a demo's books end
-    before today; a real company's program has today's year open)."""
-    day = asked or today_in_stockholm()
+@dataclass(frozen=True)
+class OpenBooks:
+    """Where a company's books take new vouchers: from the start of its last fiscal year
+    (earlier years are closed) and after the period its accounting system has locked."""
+
+    last_year_start: date
+    locked_until: date | None
+
+
+def open_books(con: duckdb.DuckDBPyConnection) -> dict[str, OpenBooks]:
     return {
-        company_id: min(day, last_day)
-        for company_id, last_day in con.execute(
-            "select company_id, max(period_end) from dim_fiscal_period group by company_id"
+        company_id: OpenBooks(last_year_start, locked_until)
+        for company_id, last_year_start, locked_until in con.execute(
+            "select company_id, last_fiscal_year_start, books_locked_until from dim_company"
         ).fetchall()
     }
+
+
+def correction_date(corrects: date, books: OpenBooks | None, asked: date | None) -> date:
+    """The date a correction is booked on: the date asked for, else that of the voucher it
+    corrects, so that the period's figures and VAT return come out right; but never before
+    the voucher it corrects, never in a closed fiscal year unless asked for, and never in a
+    period the accounting system has locked."""
+    day = max(asked or corrects, corrects)
+    if books is not None:
+        if asked is None:
+            day = max(day, books.last_year_start)
+        if books.locked_until is not None and day <= books.locked_until:
+            day = books.locked_until + timedelta(days=1)
+    return day
 
 
 def _correction_vouchers(
@@ -60,24 +75,25 @@ def _correction_vouchers(
     if not _published(con, name):
         return []
     rows = con.execute(
-        "select c.finding_id, c.company_id, c.corrects_voucher_id, c.corrects_voucher_date, "
-        "c.kind, c.voucher_series, c.voucher_text, c.account_number, c.cost_centre_code, "
-        "c.project_code, c.amount, f.details "
+        "select c.finding_id, c.company_id, c.corrects_voucher_id, c.voucher_role, "
+        "c.corrects_voucher_date, c.kind, c.voucher_series, c.voucher_text, c.account_number, "
+        "c.cost_centre_code, c.project_code, c.amount, f.details "
         f"from {name} c join rec_findings f using (finding_id) "
-        "order by c.company_id, c.corrects_voucher_id, c.row_number"
+        # a correction's reversal is sent before its rebooking
+        "order by c.company_id, c.corrects_voucher_id, c.voucher_role desc, c.row_number"
     ).fetchall()
-    days = booking_dates(con, asked)
-    vouchers: dict[tuple[str, str, str], dict] = {}
-    for (finding_id, company_id, corrects, corrects_date, kind, series, text, account,
+    books = open_books(con)
+    vouchers: dict[tuple[str, str, str, str], dict] = {}
+    for (finding_id, company_id, corrects, role, corrects_date, kind, series, text, account,
          cost_centre, project, amount, details) in rows:  # fmt: skip
         voucher = vouchers.setdefault(
-            (company_id, finding_id, corrects),
+            (company_id, finding_id, corrects, role),
             {
                 "kind": kind,
+                "role": role,
                 "series": series or "",
                 "text": text,
-                # a correction is never dated before what it corrects
-                "date": max(days.get(company_id, corrects_date), corrects_date).isoformat(),
+                "date": correction_date(corrects_date, books.get(company_id), asked).isoformat(),
                 "corrects_voucher_id": corrects,
                 "finding": details,
                 "rows": [],
@@ -92,7 +108,7 @@ def _correction_vouchers(
             }
         )
     items = []
-    for (company_id, finding_id, corrects), voucher in vouchers.items():
+    for (company_id, finding_id, corrects, _), voucher in vouchers.items():
         items.append(
             NewItem(
                 company_id=company_id,
@@ -116,9 +132,9 @@ def _correction_vouchers(
     return items
 
 
-#: the register's field names for the sync model's columns
-CUSTOMER_FIELDS = {
-    "customer_name": ("Name", "before_name"),
+#: the register's field names for a register sync's columns ({role}: customer or supplier)
+REGISTER_FIELDS = {
+    "{role}_name": ("Name", "before_name"),
     "organisation_number": ("OrganisationNumber", "before_orgnr"),
     "address1": ("Address1", "before_street"),
     "zip_code": ("ZipCode", "before_postal_code"),
@@ -126,41 +142,113 @@ CUSTOMER_FIELDS = {
 }
 
 
-def _customers(
+def _register(role: str) -> Callable[[duckdb.DuckDBPyConnection, Settings, date | None], list]:
+    """The proposals of sync_accounting__{role}s: parties written to the Fortnox register by
+    their number, created or with the fields the ERP owns updated."""
+    name = f"sync_accounting__{role}s"
+    fields_of = {column.format(role=role): names for column, names in REGISTER_FIELDS.items()}
+
+    def propose(
+        con: duckdb.DuckDBPyConnection, settings: Settings, asked: date | None
+    ) -> list[NewItem]:
+        if not _published(con, name):
+            return []
+        result = con.execute(f"select * from {name} order by company_id, {role}_number")
+        columns = [c[0] for c in result.description]
+        items = []
+        for values in result.fetchall():
+            row = dict(zip(columns, values, strict=True))
+            fields = {api: row[column] for column, (api, _) in fields_of.items() if row[column]}
+            before = {
+                api: row[previous]
+                for column, (api, previous) in fields_of.items()
+                if row[column] and row["operation"] == "update"
+            }
+            payload = {
+                "register": f"{role}s",
+                "number": row[f"{role}_number"],
+                "operation": row["operation"],
+                "fields": fields,
+            }
+            items.append(
+                NewItem(
+                    company_id=row["company_id"],
+                    sync=name,
+                    operation=f"upsert_{role}",
+                    # the sync reads Fortnox's register: only its companies
+                    destination="fortnox",
+                    source_document=f"{role} {row[f'{role}_number']}",
+                    finding_id=row["finding_id"],
+                    payload=payload,
+                    version_of=payload,
+                    needs_approval=True,
+                    before=before,
+                    after=fields,
+                )
+            )
+        return items
+
+    return propose
+
+
+def _invoices(
     con: duckdb.DuckDBPyConnection, settings: Settings, asked: date | None
 ) -> list[NewItem]:
-    name = "sync_accounting__customers"
+    name = "sync_accounting__invoices"
     if not _published(con, name):
         return []
-    result = con.execute(f"select * from {name} order by company_id, customer_number")
+    result = con.execute(
+        f"select s.*, f.details from {name} s join rec_findings f using (finding_id) "
+        "order by s.company_id, s.invoice_number, s.row_number"
+    )
     columns = [c[0] for c in result.description]
-    items = []
+    invoices: dict[tuple[str, str], dict] = {}
     for values in result.fetchall():
         row = dict(zip(columns, values, strict=True))
-        fields = {api: row[column] for column, (api, _) in CUSTOMER_FIELDS.items() if row[column]}
-        before = {
-            api: row[previous]
-            for column, (api, previous) in CUSTOMER_FIELDS.items()
-            if row[column] and row["operation"] == "update"
-        }
-        payload = {
-            "customer_number": row["customer_number"],
-            "operation": row["operation"],
-            "fields": fields,
-        }
+        invoice = invoices.setdefault(
+            (row["company_id"], row["invoice_number"]),
+            {
+                "finding_id": row["finding_id"],
+                "document_number": row["invoice_number"],
+                "customer_number": row["customer_number"],
+                "text": f"Kundfaktura {row['invoice_number']} till kund {row['customer_number']}",
+                # booked on its own date, as the ERP dated it
+                "date": row["invoice_date"].isoformat(),
+                "net": str(row["invoice_net_amount"]),
+                "vat": str(row["invoice_vat_amount"]),
+                "total": str(row["invoice_total_amount"]),
+                "finding": row["details"],
+                "rows": [],
+            },
+        )
+        invoice["rows"].append(
+            {
+                "article": row["article_number"],
+                "description": row["description"],
+                "account": row["account_number"],
+                "cost_centre": row["cost_centre_code"],
+                "project": row["project_code"],
+                "quantity": str(row["quantity"]),
+                "price": str(row["unit_price"]),
+                "amount": str(row["net_amount"]),
+            }
+        )
+    items = []
+    for (company_id, number), invoice in invoices.items():
+        finding_id = invoice.pop("finding_id")
         items.append(
             NewItem(
-                company_id=row["company_id"],
+                company_id=company_id,
                 sync=name,
-                operation="upsert_customer",
-                destination="fortnox",  # the sync reads Fortnox's register: only its companies
-                source_document=f"customer {row['customer_number']}",
-                finding_id=row["finding_id"],
-                payload=payload,
-                version_of=payload,
-                needs_approval=True,
-                before=before,
-                after=fields,
+                operation="create_invoice",
+                destination="fortnox",  # only companies whose books are in Fortnox
+                source_document=f"invoice {number}",
+                finding_id=finding_id,
+                payload=invoice,
+                version_of={k: invoice[k] for k in ("customer_number", "date", "rows")},
+                needs_approval=True,  # it books a voucher
+                before={"finding": invoice["finding"]},
+                after={"invoice": number, "total": invoice["total"], "VAT": invoice["vat"]},
             )
         )
     return items
@@ -215,7 +303,19 @@ SYNCS: tuple[Sync, ...] = (
     Sync(
         "sync_accounting__customers",
         "customers from the ERP to the accounting system's register (the fields it owns)",
-        _customers,
+        _register("customer"),
+        master_data=True,
+    ),
+    Sync(
+        "sync_accounting__suppliers",
+        "suppliers from the ERP to the accounting system's register (never payment accounts)",
+        _register("supplier"),
+        master_data=True,
+    ),
+    Sync(
+        "sync_accounting__invoices",
+        "ERP customer invoices the books lack, created and booked in Fortnox's register",
+        _invoices,
     ),
     Sync(
         "sync_erp__invoice_payments",
@@ -225,10 +325,35 @@ SYNCS: tuple[Sync, ...] = (
 )
 
 
+def automatic_syncs(settings: Settings) -> set[str]:
+    """The syncs whose items the configuration approves, once it is known they may be."""
+    where = f"{settings.source_file}: [reverse_etl] approve_automatically"
+    known = {sync.name: sync for sync in SYNCS}
+    for name in settings.reverse_etl.approve_automatically:
+        if name not in known:
+            raise ConfigError(
+                f"{where}: no sync {name!r}",
+                hint="master-data syncs: " + ", ".join(s.name for s in SYNCS if s.master_data),
+            )
+        if not known[name].master_data:
+            raise ConfigError(
+                f"{where}: {name} writes vouchers or payments, which always need a person's "
+                "approval",
+                hint="name master-data syncs only",
+            )
+    return set(settings.reverse_etl.approve_automatically)
+
+
 def proposals(paths: Paths, settings: Settings, asked: date | None = None) -> list[NewItem]:
-    """Every item the syncs propose from the published snapshot."""
+    """Every item the syncs propose from the published snapshot; those of syncs the
+    configuration approves need no person's approval."""
+    automatic = automatic_syncs(settings)
     con = connect_serving(paths)
     try:
-        return [item for sync in SYNCS for item in sync.propose(con, settings, asked)]
+        return [
+            replace(item, needs_approval=sync.name not in automatic)
+            for sync in SYNCS
+            for item in sync.propose(con, settings, asked)
+        ]
     finally:
         con.close()

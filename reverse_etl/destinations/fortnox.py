@@ -1,4 +1,5 @@
-"""Vouchers posted to a company's Fortnox over its API, and customers written to its register.
+"""Vouchers posted to a company's Fortnox over its API, customers and suppliers written to its
+registers, and the ERP's customer invoices created in its invoice register and booked.
 
 Fortnox has no idempotency key, so each voucher's Description ends with its key token
 (``[lb:…]``). When the answer to a POST is lost (a timeout, a dropped connection, a 500 that
@@ -7,15 +8,16 @@ its day before it is posted again. 429s wait in the client without spending atte
 refusal (HTTP 4xx: a locked period, an account that needs a cost centre, …) ends the item
 FAILED_TERMINAL with Fortnox's message, and the other items go on.
 
-Before sending, each voucher's date is checked against the company's financial years and
-locked period: such a voucher is refused here, without a request, with the same kind of
-message.
+Before sending, each voucher's and invoice's date is checked against the company's financial
+years and locked period: such an item is refused here, without a request, with the same kind
+of message. An invoice is known in Fortnox by its number (the ERP's), so it needs no lookup
+by token: it is read before it is created, and booked (``/bookkeep``) if it is not yet.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import quote
 
@@ -35,6 +37,21 @@ from reverse_etl.outbox import Item, State
 #: how often one voucher is posted again after answers that were lost and a lookup that
 #: did not find it, before it is left SENDING for the next push
 POSTS_PER_ITEM = 3
+
+
+@dataclass(frozen=True)
+class Register:
+    path: str  # /3/<path>
+    wrap: str  # {"Customer": {...}}
+    key: str  # the numbering field
+    what: str  # for target ids: "customer 1003"
+
+
+#: the register each upsert operation writes
+REGISTER_OPERATIONS = {
+    "upsert_customer": Register("customers", "Customer", "CustomerNumber", "customer"),
+    "upsert_supplier": Register("suppliers", "Supplier", "SupplierNumber", "supplier"),
+}
 
 
 def voucher_body(item: Item, year_id: int | None = None) -> dict:
@@ -60,6 +77,38 @@ def voucher_body(item: Item, year_id: int | None = None) -> dict:
     if year_id is not None:
         voucher["Year"] = year_id
     return {"Voucher": voucher}
+
+
+def invoice_body(item: Item) -> dict:
+    """An ERP invoice as Fortnox creates it: its number, customer, date and rows; Fortnox
+    takes each row's VAT from its article. Comments carry the item's key token."""
+    payload = item.payload
+    rows = []
+    for row in payload["rows"]:
+        rows.append(
+            {
+                name: value
+                for name, value in (
+                    ("ArticleNumber", row.get("article")),
+                    ("Description", row.get("description")),
+                    ("AccountNumber", int(row["account"])),
+                    ("DeliveredQuantity", Decimal(row["quantity"])),
+                    ("Price", Decimal(row["price"])),
+                    ("CostCenter", row.get("cost_centre")),
+                    ("Project", row.get("project")),
+                )
+                if value not in (None, "")
+            }
+        )
+    return {
+        "Invoice": {
+            "DocumentNumber": payload["document_number"],
+            "CustomerNumber": payload["customer_number"],
+            "InvoiceDate": payload["date"],
+            "Comments": f"ERP invoice {payload['document_number']} [{item.token}]",
+            "InvoiceRows": rows,
+        }
+    }
 
 
 class FortnoxDestination:
@@ -92,38 +141,23 @@ class FortnoxDestination:
         except FortnoxError as exc:
             raise DestinationError(str(exc), retryable=False) from exc
         for item in items:
-            if item.operation == "upsert_customer":
+            if item.operation in REGISTER_OPERATIONS:
                 yield item, self._upsert(client, item)
                 continue
-            if item.operation != "create_voucher":
+            if item.operation not in ("create_voucher", "create_invoice"):
                 yield (
                     item,
                     Outcome(State.FAILED_TERMINAL, message=f"Fortnox cannot take {item.operation}"),
                 )
                 continue
-            day = date.fromisoformat(item.payload["date"])
-            year = _year_of(years, day.isoformat())
-            if year is None:
-                yield (
-                    item,
-                    Outcome(
-                        State.FAILED_TERMINAL,
-                        message=f"{day} is in no financial year of the company's Fortnox; "
-                        "create the year in Fortnox, or plan again with another --date",
-                    ),
-                )
-                continue
-            if locked and day.isoformat() <= locked:
-                yield (
-                    item,
-                    Outcome(
-                        State.FAILED_TERMINAL,
-                        message=f"{day} is in a locked period of the company's Fortnox (locked "
-                        f"until {locked}); plan again with a later --date",
-                    ),
-                )
-                continue
-            yield item, self._post(client, item, year["Id"])
+            refused = _date_refused(item, years, locked)
+            if refused is not None:
+                yield item, Outcome(State.FAILED_TERMINAL, message=refused)
+            elif item.operation == "create_invoice":
+                yield item, self._invoice(client, item)
+            else:
+                year = _year_of(years, item.payload["date"])
+                yield item, self._post(client, item, year["Id"])
 
     def _post(self, client: FortnoxClient, item: Item, year_id: int) -> Outcome:
         problem = ""
@@ -151,20 +185,23 @@ class FortnoxDestination:
         return Outcome(State.SENDING, message=f"{problem}; not found in Fortnox either")
 
     def _upsert(self, client: FortnoxClient, item: Item) -> Outcome:
-        """A customer written by its number: created if the register lacks it, else the
-        given fields updated. Writing the same values again changes nothing, so after a
-        lost answer the record is read back and written again if it differs."""
-        number = item.payload["customer_number"]
-        fields = item.payload["fields"]
-        path = f"/3/customers/{quote(number, safe='')}"
+        """A customer or supplier written by its number: created if the register lacks it,
+        else the given fields updated. Writing the same values again changes nothing, so
+        after a lost answer the record is read back and written again if it differs."""
+        register = REGISTER_OPERATIONS[item.operation]
+        number, fields = item.payload["number"], item.payload["fields"]
+        path = f"/3/{register.path}/{quote(number, safe='')}"
+        target = f"{register.what} {number}"
         problem = ""
         for _ in range(POSTS_PER_ITEM):
             try:
                 if item.payload["operation"] == "create" and _record(client, path) is None:
-                    client.post("/3/customers", {"Customer": {"CustomerNumber": number, **fields}})
+                    client.post(
+                        f"/3/{register.path}", {register.wrap: {register.key: number, **fields}}
+                    )
                 else:
-                    client.put(path, {"Customer": fields})
-                return Outcome(State.POSTED, f"customer {number}")
+                    client.put(path, {register.wrap: fields})
+                return Outcome(State.POSTED, target)
             except FortnoxUncertain as exc:
                 problem = str(exc)
             except FortnoxRefused as exc:
@@ -175,10 +212,42 @@ class FortnoxDestination:
                 return Outcome(State.FAILED_RETRYABLE, message=str(exc))
             try:
                 if _holds(client, path, fields):
-                    return Outcome(State.POSTED, f"customer {number}")
+                    return Outcome(State.POSTED, target)
             except FortnoxError as exc:
                 return Outcome(State.SENDING, message=f"{problem}; the lookup failed too: {exc}")
         return Outcome(State.SENDING, message=f"{problem}; Fortnox does not hold it either")
+
+    def _invoice(self, client: FortnoxClient, item: Item) -> Outcome:
+        """An ERP invoice created in the register under its own number and booked. The
+        number is the invoice's key in Fortnox: after a lost answer the invoice is read
+        again, so it is never created twice, and booked if it is not yet."""
+        number = item.payload["document_number"]
+        path = f"/3/invoices/{quote(number, safe='')}"
+        problem = ""
+        for _ in range(POSTS_PER_ITEM):
+            try:
+                invoice = (_record(client, path) or {}).get("Invoice")
+                if invoice is None:
+                    invoice = client.post("/3/invoices", invoice_body(item)).get("Invoice") or {}
+                elif not _is_ours(invoice, item):
+                    return Outcome(
+                        State.FAILED_TERMINAL,
+                        message=f"Fortnox has an invoice {number} already, to customer "
+                        f"{invoice.get('CustomerNumber')} of {invoice.get('Total')}: not the "
+                        "ERP's invoice; find out which is right before booking either",
+                    )
+                if not invoice.get("Booked"):
+                    invoice = client.put(f"{path}/bookkeep").get("Invoice") or {}
+                return Outcome(State.POSTED, _invoice_target(invoice, number))
+            except FortnoxUncertain as exc:
+                problem = str(exc)
+            except FortnoxRefused as exc:
+                if exc.status < 500:
+                    return Outcome(State.FAILED_TERMINAL, message=str(exc))
+                problem = str(exc)
+            except (FortnoxUnreachable, FortnoxNotAuthorized) as exc:
+                return Outcome(State.FAILED_RETRYABLE, message=str(exc))
+        return Outcome(State.SENDING, message=f"{problem}; not known whether Fortnox has it")
 
     def lookup(self, company: Company, items: list[Item]) -> dict[int, str]:
         found = {}
@@ -186,11 +255,19 @@ class FortnoxDestination:
             client = self.client(company)
             years = client.get("/3/financialyears").get("FinancialYears") or []
             for item in items:
-                if item.operation == "upsert_customer":
-                    number = item.payload["customer_number"]
-                    path = f"/3/customers/{quote(number, safe='')}"
+                if item.operation in REGISTER_OPERATIONS:
+                    register = REGISTER_OPERATIONS[item.operation]
+                    number = item.payload["number"]
+                    path = f"/3/{register.path}/{quote(number, safe='')}"
                     if _holds(client, path, item.payload["fields"]):
-                        found[item.item_id] = f"customer {number}"
+                        found[item.item_id] = f"{register.what} {number}"
+                    continue
+                if item.operation == "create_invoice":
+                    number = item.payload["document_number"]
+                    body = _record(client, f"/3/invoices/{quote(number, safe='')}") or {}
+                    invoice = body.get("Invoice")
+                    if invoice and invoice.get("Booked") and _is_ours(invoice, item):
+                        found[item.item_id] = _invoice_target(invoice, number)
                     continue
                 day = item.payload["date"]
                 year = _year_of(years, day)
@@ -221,6 +298,29 @@ class FortnoxDestination:
         return None
 
 
+def _date_refused(item: Item, years: list[dict], locked: str | None) -> str | None:
+    """Why Fortnox would refuse the item's date, if it would: outside every financial year,
+    or in the locked period. Said before anything is sent."""
+    day = item.payload["date"]
+    # a voucher's date was chosen when planning; an invoice's is the ERP's
+    remedy = (
+        "plan again with a later --date"
+        if item.operation == "create_voucher"
+        else "book the invoice by hand on an open date, or open the period"
+    )
+    if _year_of(years, day) is None:
+        return (
+            f"{day} is in no financial year of the company's Fortnox; create the year in "
+            f"Fortnox, or {remedy}"
+        )
+    if locked and day <= locked:
+        return (
+            f"{day} is in a locked period of the company's Fortnox (locked until {locked}); "
+            f"{remedy}"
+        )
+    return None
+
+
 def _year_of(years: list[dict], day: str) -> dict | None:
     """The financial year (as /3/financialyears lists it) an ISO date falls in, if any."""
     return next((y for y in years if y["FromDate"] <= day <= y["ToDate"]), None)
@@ -247,3 +347,18 @@ def _holds(client: FortnoxClient, path: str, fields: dict) -> bool:
 
 def _target(voucher: dict, year_id: int) -> str:
     return f"{voucher.get('VoucherSeries', '')}{voucher.get('VoucherNumber', '')} (year {year_id})"
+
+
+def _is_ours(invoice: dict, item: Item) -> bool:
+    """Whether Fortnox's invoice of this number is the one the item writes: it carries the
+    token, or (created by hand) it is to the same customer for the same total."""
+    if str(invoice.get("Comments") or "").endswith(f"[{item.token}]"):
+        return True
+    return str(invoice.get("CustomerNumber")) == item.payload["customer_number"] and Decimal(
+        str(invoice.get("Total") or 0)
+    ) == Decimal(item.payload["total"])
+
+
+def _invoice_target(invoice: dict, number: str) -> str:
+    booked = f"{invoice.get('VoucherSeries') or ''}{invoice.get('VoucherNumber') or ''}"
+    return f"invoice {number}" + (f" ({booked})" if booked else "")

@@ -9,13 +9,14 @@ them.) A row's account, description, price, unit and VAT rate default from its a
 account must be in the chart of the year the invoice date falls in, and the account's
 cost-centre and project settings hold for the row's dimensions (the invoice's own, when the
 row has none). A new invoice is neither booked nor sent; payments reduce its Balance
-(payments.py).
+(payments.py). ``PUT …/bookkeep`` books it: a voucher in series B referring to it.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from werkzeug.routing import Rule
@@ -303,8 +304,76 @@ def _checked_row(
                       vat, total, vat_amount, row_cost_center, row_project)  # fmt: skip
 
 
+# -- booking ----------------------------------------------------------------------------------
+#: What booking an invoice posts to besides its rows' accounts: the BAS accounts Fortnox
+#: predefines for kundfordringar and utgående moms per rate, in series B (Kundfakturor).
+RECEIVABLES_ACCOUNT = 1510
+SALES_VAT_ACCOUNTS = {25: 2611, 12: 2621, 6: 2631}
+INVOICE_SERIES = "B"
+
+
+def bookkeep_invoice(ctx: Context, request: Request, document: int) -> Response:
+    """PUT /3/invoices/{n}/bookkeep: the invoice's voucher, referring to it (INVOICE): its
+    total on kundfordringar, each row's amount on its account and dimensions, the VAT per
+    rate on the rate's account. A booked or cancelled invoice is refused."""
+    with ctx.store.transaction() as db:
+        invoice, rows = _found(db, document)
+    if invoice["cancelled"]:
+        raise ApiError(400, INVALID, f"Faktura {document} är makulerad och kan inte bokföras.")
+    if invoice["booked"]:
+        raise ApiError(400, INVALID, f"Faktura {document} är redan bokförd.")
+    booked_on = date.fromisoformat(invoice["invoice_date"])
+    with ctx.store.transaction() as db:
+        year = year_of(db, booked_on)
+    rules.check_date(
+        booked_on, year["from_date"], year["to_date"], ctx.store.setting("locked_until")
+    )
+    lines: list[tuple[int, Decimal, Decimal, str | None, str | None]] = [
+        (RECEIVABLES_ACCOUNT, Decimal(invoice["total"]), Decimal(0), None, None)
+    ]
+    vat_by_rate: dict[int, Decimal] = {}
+    for r in rows:
+        if r["account_number"] is None:  # a row of text only
+            continue
+        lines.append((r["account_number"], Decimal(0), Decimal(r["total"]), r["cost_center"],
+                      r["project"]))  # fmt: skip
+        if r["vat"]:
+            vat_by_rate[r["vat"]] = vat_by_rate.get(r["vat"], Decimal(0)) + Decimal(r["vat_amount"])
+    lines += [(SALES_VAT_ACCOUNTS[rate], Decimal(0), amount, None, None)
+              for rate, amount in sorted(vat_by_rate.items(), reverse=True)]  # fmt: skip
+    with ctx.store.transaction() as db:
+        chart = rules.Chart.load(db, year["id"])
+        for index, (account, _, _, cost_center, project) in enumerate(lines, 1):
+            rules.check_account(chart, index, account, cost_center, project)
+        rules.check_balance(sum(line[1] for line in lines), sum(line[2] for line in lines))
+        (number,) = db.execute(
+            "select coalesce(max(number), 0) + 1 from vouchers where year_id = ? and series = ?",
+            (year["id"], INVOICE_SERIES),
+        ).fetchone()
+        db.execute(
+            "insert into vouchers values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (year["id"], INVOICE_SERIES, number, booked_on.isoformat(),
+             f"Kundfaktura {document} {invoice['customer_name']}", None, "INVOICE",
+             str(document), invoice["cost_center"], invoice["project"], stamp(ctx.clock)),
+        )  # fmt: skip
+        db.executemany(
+            "insert into voucher_rows values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(year["id"], INVOICE_SERIES, number, i, account, str(debit), str(credit),
+              cost_center, project, None, None, None)
+             for i, (account, debit, credit, cost_center, project) in enumerate(lines, 1)],
+        )  # fmt: skip
+        db.execute(
+            "update invoices set booked = 1, voucher_series = ?, voucher_number = ?, "
+            "voucher_year = ?, modified_at = ? where document_number = ?",
+            (INVOICE_SERIES, number, year["id"], stamp(ctx.clock), document),
+        )
+        invoice, rows = _found(db, document)
+    return json_response({"Invoice": render_invoice(invoice, rows)})
+
+
 ROUTES = [
     Rule("/3/invoices", endpoint=list_invoices, methods=["GET"]),
     Rule("/3/invoices", endpoint=create_invoice, methods=["POST"]),
     Rule("/3/invoices/<int:document>", endpoint=get_invoice, methods=["GET"]),
+    Rule("/3/invoices/<int:document>/bookkeep", endpoint=bookkeep_invoice, methods=["PUT"]),
 ]

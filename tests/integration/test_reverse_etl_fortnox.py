@@ -19,7 +19,7 @@ from ingestion.pipeline import fortnox_client
 from ledgerbridge.clients.fortnox_tokens import TokenStore
 from ledgerbridge.config import Paths, Settings, load_settings
 from ledgerbridge.warehouse import exclusive_lock
-from reverse_etl.outbox import NewItem, Outbox
+from reverse_etl.outbox import NewItem, Outbox, State
 from reverse_etl.push import push
 from sandbox.fortnox.app import Faults
 from sandbox.fortnox.running import authorize_sandbox
@@ -71,6 +71,22 @@ def voucher(n: int, day: str = "2025-12-15", cost_centre: str = "KONS") -> NewIt
         source_document=f"test-{n}", finding_id=None, payload=payload,
         version_of={k: payload[k] for k in ("text", "series", "rows")}, needs_approval=True,
         before={}, after={},
+    )  # fmt: skip
+
+
+def invoice(n: int) -> NewItem:
+    """An ERP invoice to create and book in Fortnox (number 9000n, customer 1001)."""
+    number, net = str(90000 + n), Decimal(2 * (500 + n))
+    rows = [{"article": None, "description": f"Konsult {n}", "account": "3041",
+             "cost_centre": "KONS", "project": "P101", "quantity": "2",
+             "price": f"{500 + n}.00", "amount": str(net)}]  # fmt: skip
+    payload = {"document_number": number, "customer_number": "1001", "date": "2025-12-15",
+               "text": f"Kundfaktura {number}", "total": str(net * Decimal("1.25")),
+               "rows": rows}  # fmt: skip
+    return NewItem(
+        company_id="demo_ab", sync=SYNC, operation="create_invoice", destination="fortnox",
+        source_document=f"invoice {number}", finding_id=None, payload=payload,
+        version_of=payload, needs_approval=True, before={}, after={},
     )  # fmt: skip
 
 
@@ -141,7 +157,7 @@ def test_a_push_killed_at_each_step_ends_with_every_voucher_once(
 def test_429_storms_500s_dropped_connections_and_lost_answers_still_post_once(
     home: Path, sandbox: Sandbox
 ) -> None:
-    tokens = approved(home, [voucher(n) for n in range(30)])
+    tokens = approved(home, [voucher(n) for n in range(30)] + [invoice(n) for n in range(5)])
     # a fifth of answers 500, some connections dropped before and some after the voucher
     # was booked (the answer lost), and another process spending the token's rate budget
     sandbox.app.faults = Faults(error_rate=0.2, drop_rate=0.05, drop_after_rate=0.1, seed=5)
@@ -159,15 +175,26 @@ def test_429_storms_500s_dropped_connections_and_lost_answers_still_post_once(
         thread.start()
     try:
         runs = 0
-        while states(home).get("POSTED", 0) < 30 and runs < 10:
+        while states(home).get("POSTED", 0) < 35 and runs < 10:
             runs += 1
             push(Paths(home), settings_of(home), "anna")
     finally:
         stop.set()
         for thread in spenders:
             thread.join()
-    assert states(home) == {"POSTED": 30}, f"after {runs} pushes"
-    assert booked(sandbox, tokens) == dict.fromkeys(tokens, 1)
+    assert states(home) == {"POSTED": 35}, f"after {runs} pushes"
+    assert booked(sandbox, tokens[:30]) == dict.fromkeys(tokens[:30], 1)
+    # each invoice created once, and booked once (a voucher referring to it)
+    numbers = [str(90000 + n) for n in range(5)]
+    invoices = sandbox.store.rows(
+        "select document_number, booked from invoices where document_number >= 90000 order by 1"
+    )
+    assert [tuple(row) for row in invoices] == [(int(n), 1) for n in numbers]
+    bookings = sandbox.store.rows(
+        "select reference_number, count(*) from vouchers where reference_type = 'INVOICE' "
+        "and reference_number >= '90000' group by 1 order by 1"
+    )
+    assert [tuple(row) for row in bookings] == [(n, 1) for n in numbers]
     assert sandbox.app.dropped > 0
 
 
@@ -211,36 +238,92 @@ def demo_copy(demo_home: Path, tmp_path: Path) -> Iterator[Path]:
 
 
 def test_the_demos_findings_are_corrected_in_fortnox_and_read_back(demo_copy: Path) -> None:
-    """The planted duplicate booking gets a reversing voucher, and the customer whose address
-    the ERP changed (master_data_mismatch) gets the ERP's address in Fortnox's register; read
-    back by the next ingestion, both findings are gone."""
+    """Each planted booking error gets its correction vouchers, each ERP invoice the books
+    lack is created and booked in Fortnox, and the customer whose address the ERP changed
+    (master_data_mismatch) gets the ERP's address in Fortnox's register; read back by the
+    next ingestion, every one of those findings is gone:
+
+    - the duplicate booking: a reversal of the later booking;
+    - the invoice booked at 90 % of the ERP's amount, and the two booked on another cost
+      centre or project: a reversal plus a rebooking as the ERP has the invoice;
+    - the two invoices never booked: in Fortnox's invoice register, booked from there."""
     home = demo_copy
     findings = (
         "select kind, document from marts.rec_findings "
-        "where kind in ('duplicate_booking', 'master_data_mismatch') order by 1, 2"
+        "where kind in ('duplicate_booking', 'master_data_mismatch', 'amount_mismatch', "
+        "'dimension_mismatch', 'vat_mismatch', 'invoice_not_booked') order by 1, 2"
     )
     assert warehouse_rows(home, findings) == [
+        ("amount_mismatch", "10091"),
+        ("dimension_mismatch", "10116"),  # project P103, the ERP says P102
+        ("dimension_mismatch", "10126"),  # cost centre LAGER, the ERP says SALJ
         ("duplicate_booking", "50013"),
+        ("invoice_not_booked", "10153"),
+        ("invoice_not_booked", "10154"),
         ("master_data_mismatch", "1003"),  # a customer: its address
         ("master_data_mismatch", "2002"),  # a supplier's bankgiro: no sync writes it yet
     ]
     planned = run_cli("plan", "--as", "anna", home=home)
     assert planned.returncode == 0, planned.output
-    assert "2 items proposed, 2 new" in planned.output
+    # a voucher for the duplicate, two for each of the three others, two invoices, a customer
+    assert "10 items proposed, 10 new" in planned.output
     assert "Storgatan 13" in planned.output  # the customer's new street, shown before it goes
+    with Outbox(Paths(home)) as outbox:
+        items = outbox.items()
+    vouchers = {i.payload["text"]: i.payload for i in items if "rows" in i.payload}
+    rebooking = vouchers["Kundfaktura 10091 rättelse: ombokning enligt ERP av B 16"]
+    reversal = vouchers["Kundfaktura 10091 rättelse: vänder B 16"]
+    # the rebooking puts the ERP's gross on 1510; both net to zero
+    assert {r["account"]: r["amount"] for r in rebooking["rows"]}["1510"] == "6545.77"
+    assert sum(Decimal(r["amount"]) for r in rebooking["rows"]) == 0
+    assert sum(Decimal(r["amount"]) for r in reversal["rows"]) == 0
+    # dated on the booking they correct, but Fortnox has locked up to 2025-11-30
+    assert rebooking["date"] == reversal["date"] == "2025-12-01"
+    moved = vouchers["Kundfaktura 10126 rättelse: ombokning enligt ERP av B 51"]
+    assert {r["cost_centre"] for r in moved["rows"]} == {"SALJ", None}
+
+    # a correction's two vouchers are approved together: approving one approves both
+    first = next(i for i in items if i.payload.get("text", "").endswith("vänder B 16"))
+    approved = run_cli("approve", str(first.item_id), "--as", "bertil", home=home)
+    assert approved.returncode == 0 and "2 items approved" in approved.output, approved.output
     assert run_cli("approve", "--all", "--as", "bertil", home=home).returncode == 0
     pushed = run_cli("push", "--as", "anna", home=home)
     assert pushed.returncode == 0, pushed.output
-    assert "2 posted, 0 failed" in pushed.output and "customer 1003" in pushed.output
+    assert "10 posted, 0 failed" in pushed.output
+    with Outbox(Paths(home)) as outbox:
+        targets = {item.target_id for item in outbox.items()}
+    assert {"customer 1003", "invoice 10153 (B89)", "invoice 10154 (B90)"} <= targets, targets
     run_steps(home, "ingest", "build", "publish")
-    # read back from Fortnox: the reversal is in the ledger, the register has the address
-    assert warehouse_rows(home, findings) == [("master_data_mismatch", "2002")]
-    reversal = warehouse_rows(
+    # read back from Fortnox: the corrections are in the ledger, the register has the address.
+    # The March invoice's VAT was corrected in December (March is locked): each period's VAT
+    # return is now off by that much, which the VAT check says.
+    assert warehouse_rows(home, findings) == [
+        ("master_data_mismatch", "2002"),
+        ("vat_mismatch", "2025-03"),
+        ("vat_mismatch", "2025-12"),
+    ]
+    assert warehouse_rows(
+        home,
+        "select details from marts.rec_findings where kind = 'vat_mismatch' order by document",
+    ) == [
+        ("output VAT booked in 2025-03 is 111651.75; the customer invoices of the period carry "
+         "111771.52; -119.77 is unexplained",),
+        ("output VAT booked in 2025-12 is 92691.62; the customer invoices of the period carry "
+         "92571.85; 119.77 is unexplained",),
+    ]  # fmt: skip
+    reversal_rows = warehouse_rows(
         home,
         "select sum(amount), count(*), min(voucher_series) from marts.fct_gl_entries "
         "where voucher_text like '%rättelse: vänder dubbelbokning D 14%'",
     )
-    assert reversal == [(0, 3, "D")]
+    assert reversal_rows == [(0, 3, "D")]
+    # the invoices are in the kundreskontra, booked at the ERP's amounts, not yet paid
+    assert warehouse_rows(
+        home,
+        "select invoice_number, gross_amount, open_amount from marts.fct_ar_invoices "
+        "where invoice_number in ('10153', '10154') order by 1",
+    ) == [("10153", Decimal("7976.04"), Decimal("7976.04")),
+          ("10154", Decimal("2449.66"), Decimal("2449.66"))]  # fmt: skip
     assert warehouse_rows(
         home,
         "select address1, zip_code, city from staging.stg_fortnox__customers "
@@ -248,6 +331,48 @@ def test_the_demos_findings_are_corrected_in_fortnox_and_read_back(demo_copy: Pa
     ) == [("Storgatan 13", "257 91", "Helsingborg")]
     replanned = run_cli("plan", "--as", "anna", home=home)
     assert "0 items proposed, 0 new" in replanned.output
+
+
+def test_a_supplier_register_drift_is_written_back_approved_by_configuration(
+    demo_copy: Path,
+) -> None:
+    """Someone changes supplier 2001's address in Fortnox; the ERP's is the one that counts
+    (seed reverse_etl_field_owners). With the supplier sync approved by configuration, the
+    plan approves it by itself (vouchers still wait for a person), push writes the ERP's
+    address back, and read back the finding is gone."""
+    home = demo_copy
+    address = (
+        "select zip_code, city from staging.stg_fortnox__suppliers where supplier_number = '2001'"
+    )
+    [erp_address] = warehouse_rows(home, address)
+    with open(home / "ledgerbridge.toml", "a", encoding="utf-8") as config:
+        config.write('\n[reverse_etl]\napprove_automatically = ["sync_accounting__suppliers"]\n')
+    client = fortnox_client(Paths(home), settings_of(home).company("demo_ab"))
+    client.put("/3/suppliers/2001", {"Supplier": {"ZipCode": "981 31", "City": "Kiruna"}})
+    run_steps(home, "ingest", "build", "publish")
+    supplier_findings = (
+        "select document from marts.rec_findings "
+        "where kind = 'master_data_mismatch' and document_type = 'supplier' order by 1"
+    )
+    assert warehouse_rows(home, supplier_findings) == [("2001",), ("2002",)]
+
+    planned = run_cli("plan", "--as", "anna", home=home)
+    assert planned.returncode == 0, planned.output
+    assert "Approved by the configuration" in planned.output and "Kiruna" in planned.output
+    with Outbox(Paths(home)) as outbox:
+        items = outbox.items()
+    [supplier] = [i for i in items if i.sync == "sync_accounting__suppliers"]
+    assert (supplier.state, supplier.approved_by) == (State.APPROVED, "configuration")
+    assert (supplier.before["ZipCode"], supplier.before["City"]) == ("981 31", "Kiruna")
+    assert (supplier.after["ZipCode"], supplier.after["City"]) == erp_address
+    assert {i.state for i in items if i.operation == "create_voucher"} == {State.PLANNED}
+
+    pushed = run_cli("push", "--as", "anna", home=home)
+    assert pushed.returncode == 0, pushed.output
+    assert "1 posted, 0 failed" in pushed.output and "supplier 2001" in pushed.output
+    run_steps(home, "ingest", "build", "publish")
+    assert warehouse_rows(home, address) == [erp_address]
+    assert warehouse_rows(home, supplier_findings) == [("2002",)]  # a bankgiro: never synced
 
 
 @pytest.fixture

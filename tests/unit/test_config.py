@@ -150,3 +150,30 @@ def test_a_fortnox_source_keeps_its_client_secret_in_the_environment(
 def test_fortnox_source_mistakes(body: object, message: str, tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=message):
         parse_settings(_fortnox(body), tmp_path / "x.toml")
+
+
+ACME = {"acme": {"name": "A", "sources": {"sie": {"folder": "books"}}}}
+
+
+def test_automatic_approval_names_master_data_syncs_only(tmp_path: Path) -> None:
+    from reverse_etl.syncs import automatic_syncs
+
+    def settings(names: object):
+        raw = {"companies": ACME, "reverse_etl": {"approve_automatically": names}}
+        return parse_settings(raw, tmp_path / "ledgerbridge.toml")
+
+    assert automatic_syncs(settings(["sync_accounting__customers"])) == {
+        "sync_accounting__customers"
+    }
+    assert automatic_syncs(parse_settings({"companies": ACME}, tmp_path / "x.toml")) == set()
+    with pytest.raises(ConfigError, match="always need a person's approval"):
+        automatic_syncs(settings(["sync_accounting__correction_vouchers"]))
+    with pytest.raises(ConfigError, match="no sync 'sync_accounting__kunder'") as caught:
+        automatic_syncs(settings(["sync_accounting__kunder"]))
+    assert "sync_accounting__customers" in caught.value.hint
+    with pytest.raises(ConfigError, match=r"\[reverse_etl\]: approve_automatically must be"):
+        settings("sync_accounting__customers")
+    with pytest.raises(ConfigError, match="unknown key"):
+        parse_settings(
+            {"companies": ACME, "reverse_etl": {"auto": []}}, tmp_path / "ledgerbridge.toml"
+        )

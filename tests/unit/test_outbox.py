@@ -10,6 +10,7 @@ import pytest
 
 from ledgerbridge.config import Paths
 from reverse_etl.outbox import (
+    AUTOMATIC,
     TRANSITIONS,
     NewItem,
     Outbox,
@@ -23,7 +24,10 @@ SYNC = "sync_accounting__correction_vouchers"
 
 
 def proposal(
-    amount: str = "100.00", day: str = "2025-12-31", document: str = "acme|A|7"
+    amount: str = "100.00",
+    day: str = "2025-12-31",
+    document: str = "acme|A|7",
+    finding: str | None = "f1",
 ) -> NewItem:
     rows = [{"account": "1930", "amount": amount}, {"account": "3001", "amount": f"-{amount}"}]
     payload = {"text": "Kundfaktura 7 rättelse", "date": day, "series": "A", "rows": rows}
@@ -33,7 +37,7 @@ def proposal(
         operation="create_voucher",
         destination="sie4i",
         source_document=document,
-        finding_id="f1",
+        finding_id=finding,
         payload=payload,
         version_of={k: payload[k] for k in ("text", "series", "rows")},
         needs_approval=True,
@@ -89,6 +93,27 @@ def test_approval_records_who_when_and_why(outbox: Outbox) -> None:
     assert approved.approved_at
 
 
+def test_the_vouchers_of_one_correction_are_decided_together(outbox: Outbox) -> None:
+    """A reversal and its rebooking mend one finding: approving or rejecting one decides
+    the other, and leaves other findings' items alone."""
+    reversal, rebooking = proposal("100.00"), proposal("111.11")
+    other = proposal("5.00", document="acme|A|8", finding="f2")
+    unfound = proposal("7.00", document="acme|A|9", finding=None)
+    _, new, _ = outbox.add_plan("anna", None, [reversal, rebooking, other, unfound], {SYNC})
+    decided = outbox.decide([new[1]], "bertil", approve=True)
+    assert [item.item_id for item in decided] == [new[0].item_id, new[1].item_id]
+    assert [item.state for item in outbox.items()] == [
+        State.APPROVED, State.APPROVED, State.PLANNED, State.PLANNED,
+    ]  # fmt: skip
+    assert [i.item_id for i in outbox.decide([new[3]], "bertil", approve=False)] == [4]
+    decisions = [(row[2], row[3], row[5]) for row in outbox.audit() if row[3] != "plan"]
+    assert decisions == [
+        ("bertil", "approve", 1),
+        ("bertil", "approve", 2),
+        ("bertil", "reject", 4),
+    ]
+
+
 @pytest.mark.parametrize(
     ("path", "refused"),
     [
@@ -108,6 +133,18 @@ def test_the_state_machine_refuses_what_it_does_not_allow(
     with pytest.raises(OutboxError, match=f"cannot become {refused}"), outbox.transaction() as con:
         outbox._move(con, item, refused)
     assert refused not in TRANSITIONS[path[-1] if path else State.PLANNED]
+
+
+def test_an_item_needing_no_approval_is_approved_by_the_configuration(outbox: Outbox) -> None:
+    from dataclasses import replace
+
+    automatic = replace(proposal(document="customer 1003", finding=None), needs_approval=False)
+    _, new, _ = outbox.add_plan("anna", None, [automatic, proposal()], {SYNC})
+    assert [(i.state, i.approved_by) for i in new] == [
+        (State.APPROVED, AUTOMATIC), (State.PLANNED, None),
+    ]  # fmt: skip
+    audit = [(row[2], row[3], row[5]) for row in outbox.audit()]
+    assert audit == [("anna", "plan", 1), ("anna", "approve", 1), ("anna", "plan", 2)]
 
 
 def test_claiming_commits_sending_and_counts_the_attempt(outbox: Outbox, tmp_path: Path) -> None:

@@ -72,6 +72,8 @@ final as (
         erp_invoices.supplier_invoice_number,
         erp_invoices.cost_centre as erp_cost_centre,
         erp_invoices.project as erp_project,
+        erp_invoices.net_amount as erp_net_amount,
+        erp_invoices.vat_amount as erp_vat_amount,
         erp_invoices.total_amount as erp_total_amount,
         -- its booking
         bookings.voucher_series,

@@ -1,7 +1,9 @@
-{{ config(enabled=ledgerbridge_source('sie') or ledgerbridge_source('fortnox')) }}
+{%- set fortnox = ledgerbridge_source('fortnox') -%}
+{{ config(enabled=ledgerbridge_source('sie') or fortnox) }}
 -- One row per company with books: its name and organisation number (seeds/mappings/
--- companies.csv, else the id), the accounting system its ledger is read from and the span of
--- its fiscal years.
+-- companies.csv, else the id), the accounting system its ledger is read from, the span of
+-- its fiscal years, and the last day its accounting system has locked (Fortnox's locked
+-- period; an SIE export does not say).
 with
 
 companies as (
@@ -16,6 +18,12 @@ names as (
     select * from {{ ref('companies') }}
 ),
 
+{% if fortnox -%}
+locked_periods as (
+    select company_id, locked_until from {{ ref('stg_fortnox__locked_period') }}
+),
+
+{% endif -%}
 year_span as (
     select
         company_id,
@@ -35,6 +43,11 @@ final as (
         year_span.first_fiscal_year_start,
         year_span.last_fiscal_year_start,
         year_span.last_fiscal_year_end,
+        {% if fortnox -%}
+        case when companies.source_system = 'fortnox' then locked_periods.locked_until end
+        {%- else -%}
+        cast(null as date)
+        {%- endif %} as books_locked_until,
         -- attributes
         coalesce(names.company_name, companies.company_id) as company_name,
         names.orgnr,
@@ -46,6 +59,10 @@ final as (
     from companies
     left join names
         on names.company_id = companies.company_id
+    {% if fortnox -%}
+    left join locked_periods
+        on locked_periods.company_id = companies.company_id
+    {% endif -%}
     left join year_span
         on year_span.company_id = companies.company_id
     left join fiscal_years as first_years
