@@ -164,15 +164,10 @@ class FortnoxDestination:
         for _ in range(POSTS_PER_ITEM):
             try:
                 answer = client.post("/3/vouchers", voucher_body(item, year_id))
-            except FortnoxUncertain as exc:
+            except REQUEST_FAILURES as exc:
+                if (settled := _settled_by(exc)) is not None:
+                    return settled
                 problem = str(exc)
-            except FortnoxRefused as exc:
-                if exc.status >= 500:  # it may have been booked before the error
-                    problem = str(exc)
-                else:
-                    return Outcome(State.FAILED_TERMINAL, message=str(exc))
-            except (FortnoxUnreachable, FortnoxNotAuthorized) as exc:
-                return Outcome(State.FAILED_RETRYABLE, message=str(exc))  # nothing was sent
             else:
                 voucher = answer.get("Voucher") or {}
                 return Outcome(State.POSTED, _target(voucher, year_id))
@@ -202,14 +197,10 @@ class FortnoxDestination:
                 else:
                     client.put(path, {register.wrap: fields})
                 return Outcome(State.POSTED, target)
-            except FortnoxUncertain as exc:
+            except REQUEST_FAILURES as exc:
+                if (settled := _settled_by(exc)) is not None:
+                    return settled
                 problem = str(exc)
-            except FortnoxRefused as exc:
-                if exc.status < 500:
-                    return Outcome(State.FAILED_TERMINAL, message=str(exc))
-                problem = str(exc)
-            except (FortnoxUnreachable, FortnoxNotAuthorized) as exc:
-                return Outcome(State.FAILED_RETRYABLE, message=str(exc))
             try:
                 if _holds(client, path, fields):
                     return Outcome(State.POSTED, target)
@@ -239,14 +230,10 @@ class FortnoxDestination:
                 if not invoice.get("Booked"):
                     invoice = client.put(f"{path}/bookkeep").get("Invoice") or {}
                 return Outcome(State.POSTED, _invoice_target(invoice, number))
-            except FortnoxUncertain as exc:
+            except REQUEST_FAILURES as exc:
+                if (settled := _settled_by(exc)) is not None:
+                    return settled
                 problem = str(exc)
-            except FortnoxRefused as exc:
-                if exc.status < 500:
-                    return Outcome(State.FAILED_TERMINAL, message=str(exc))
-                problem = str(exc)
-            except (FortnoxUnreachable, FortnoxNotAuthorized) as exc:
-                return Outcome(State.FAILED_RETRYABLE, message=str(exc))
         return Outcome(State.SENDING, message=f"{problem}; not known whether Fortnox has it")
 
     def lookup(self, company: Company, items: list[Item]) -> dict[int, str]:
@@ -296,6 +283,22 @@ class FortnoxDestination:
                 if str(voucher.get("Description", "")).endswith(f"[{item.token}]"):
                     return _target(voucher, year_id)
         return None
+
+
+#: what a request can fail with, for _settled_by to sort
+REQUEST_FAILURES = (FortnoxUncertain, FortnoxRefused, FortnoxUnreachable, FortnoxNotAuthorized)
+
+
+def _settled_by(exc: FortnoxError) -> Outcome | None:
+    """What a failed request settles for its item: a refusal (4xx) ends it with Fortnox's
+    message; unreachable or not authorized, nothing was sent, so a later push may try again.
+    None when Fortnox may have done it (a lost answer, a 5xx): the caller looks before
+    sending again."""
+    if isinstance(exc, FortnoxRefused) and exc.status < 500:
+        return Outcome(State.FAILED_TERMINAL, message=str(exc))
+    if isinstance(exc, FortnoxUnreachable | FortnoxNotAuthorized):
+        return Outcome(State.FAILED_RETRYABLE, message=str(exc))
+    return None
 
 
 def _date_refused(item: Item, years: list[dict], locked: str | None) -> str | None:

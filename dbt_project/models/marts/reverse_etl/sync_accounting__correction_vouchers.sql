@@ -187,32 +187,21 @@ rebooked_rows as (
         truncated.account_number,
         -- the ERP's dimension where the booking carried another; where it carried none, on
         -- the result rows (classes 3–8), which are where an invoice's dimensions belong
+        {%- for booked, erp in [('cost_centre_code', 'erp_cost_centre'), ('project_code', 'erp_project')] %}
         case
-            when misbooked.cost_centre_code is distinct from misbooked.erp_cost_centre
+            when misbooked.{{ booked }} is distinct from misbooked.{{ erp }}
                 and (
-                    truncated.cost_centre_code = misbooked.cost_centre_code
+                    truncated.{{ booked }} = misbooked.{{ booked }}
                     or (
-                        misbooked.cost_centre_code is null
-                        and truncated.cost_centre_code is null
+                        misbooked.{{ booked }} is null
+                        and truncated.{{ booked }} is null
                         and truncated.account_number between '3000' and '8999'
                     )
                 )
-                then misbooked.erp_cost_centre
-            else truncated.cost_centre_code
-        end as cost_centre_code,
-        case
-            when misbooked.project_code is distinct from misbooked.erp_project
-                and (
-                    truncated.project_code = misbooked.project_code
-                    or (
-                        misbooked.project_code is null
-                        and truncated.project_code is null
-                        and truncated.account_number between '3000' and '8999'
-                    )
-                )
-                then misbooked.erp_project
-            else truncated.project_code
-        end as project_code,
+                then misbooked.{{ erp }}
+            else truncated.{{ booked }}
+        end as {{ booked }},
+        {%- endfor %}
         truncated.share + case
             when truncated.size_rank = 1 and truncated.class_booked <> 0 then
                 truncated.class_target
