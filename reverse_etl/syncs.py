@@ -54,18 +54,53 @@ def open_books(con: duckdb.DuckDBPyConnection) -> dict[str, OpenBooks]:
     }
 
 
-def correction_date(corrects: date, books: OpenBooks | None, asked: date | None) -> date:
-    """The date a correction is booked on: the date asked for, else that of the voucher it
-    corrects, so that the period's figures and VAT return come out right; but never before
-    the voucher it corrects, never in a closed fiscal year unless asked for, and never in a
-    period the accounting system has locked."""
-    day = max(asked or corrects, corrects)
+def booking_date(due: date, books: OpenBooks | None, asked: date | None) -> date:
+    """The date a voucher is booked on: the date asked for, else the date it is due (that of
+    the voucher a correction corrects, a month's end), so that the period's figures and VAT
+    return come out right; but never before it is due, never in a closed fiscal year unless
+    asked for, and never in a period the accounting system has locked."""
+    day = max(asked or due, due)
     if books is not None:
         if asked is None:
             day = max(day, books.last_year_start)
         if books.locked_until is not None and day <= books.locked_until:
             day = books.locked_until + timedelta(days=1)
     return day
+
+
+def _voucher_row(account: str, cost_centre: str | None, project: str | None, amount) -> dict:
+    return {
+        "account": account,
+        "cost_centre": cost_centre,
+        "project": project,
+        "amount": str(Decimal(amount).quantize(Decimal("0.01"))),
+    }
+
+
+def _voucher_item(
+    sync: str,
+    settings: Settings,
+    company_id: str,
+    source_document: str,
+    finding_id: str | None,
+    voucher: dict,
+    before: dict,
+) -> NewItem:
+    """A voucher (text, date, series, rows, …) as an outbox item for the company's books."""
+    return NewItem(
+        company_id=company_id,
+        sync=sync,
+        operation="create_voucher",
+        destination=destination_of(settings, company_id),
+        source_document=source_document,
+        finding_id=finding_id,
+        payload=voucher,
+        # the same voucher planned on another day is the same change
+        version_of={k: voucher[k] for k in ("series", "text", "rows")},
+        needs_approval=True,  # vouchers always need a person's approval
+        before=before,
+        after={"voucher": voucher["text"], "date": voucher["date"], "rows": voucher["rows"]},
+    )
 
 
 def _correction_vouchers(
@@ -93,43 +128,64 @@ def _correction_vouchers(
                 "role": role,
                 "series": series or "",
                 "text": text,
-                "date": correction_date(corrects_date, books.get(company_id), asked).isoformat(),
+                "date": booking_date(corrects_date, books.get(company_id), asked).isoformat(),
                 "corrects_voucher_id": corrects,
                 "finding": details,
                 "rows": [],
             },
         )
-        voucher["rows"].append(
+        voucher["rows"].append(_voucher_row(account, cost_centre, project, amount))
+    return [
+        _voucher_item(
+            name,
+            settings,
+            company_id,
+            corrects,
+            finding_id,
+            voucher,
+            before={"finding": voucher["finding"]},
+        )
+        for (company_id, finding_id, corrects, _), voucher in vouchers.items()
+    ]
+
+
+def _inventory_vouchers(
+    con: duckdb.DuckDBPyConnection, settings: Settings, asked: date | None
+) -> list[NewItem]:
+    name = "sync_accounting__inventory_vouchers"
+    if not _published(con, name):
+        return []
+    rows = con.execute(
+        "select company_id, inventory_account, period_start, period_end, voucher_series, "
+        f"voucher_text, account_number, cost_centre_code, project_code, amount from {name} "
+        "order by company_id, inventory_account, period_start, row_number"
+    ).fetchall()
+    books = open_books(con)
+    vouchers: dict[tuple[str, str, date], dict] = {}
+    for (company_id, inventory_account, month, month_end, series, text, account, cost_centre,
+         project, amount) in rows:  # fmt: skip
+        voucher = vouchers.setdefault(
+            (company_id, inventory_account, month),
             {
-                "account": account,
-                "cost_centre": cost_centre,
-                "project": project,
-                "amount": str(Decimal(amount).quantize(Decimal("0.01"))),
-            }
+                "series": series or "",
+                "text": text,
+                "date": booking_date(month_end, books.get(company_id), asked).isoformat(),
+                "rows": [],
+            },
         )
-    items = []
-    for (company_id, finding_id, corrects, _), voucher in vouchers.items():
-        items.append(
-            NewItem(
-                company_id=company_id,
-                sync=name,
-                operation="create_voucher",
-                destination=destination_of(settings, company_id),
-                source_document=corrects,
-                finding_id=finding_id,
-                payload=voucher,
-                # the same correction planned on another day is the same change
-                version_of={k: voucher[k] for k in ("series", "text", "rows")},
-                needs_approval=True,  # vouchers always need a person's approval
-                before={"finding": voucher["finding"]},
-                after={
-                    "voucher": voucher["text"],
-                    "date": voucher["date"],
-                    "rows": voucher["rows"],
-                },
-            )
+        voucher["rows"].append(_voucher_row(account, cost_centre, project, amount))
+    return [
+        _voucher_item(
+            name,
+            settings,
+            company_id,
+            f"inventory {account} {month:%Y-%m}",
+            None,
+            voucher,
+            before={"ERP stock change": voucher["rows"][0]["amount"]},
         )
-    return items
+        for (company_id, account, month), voucher in vouchers.items()
+    ]
 
 
 #: the register's field names for a register sync's columns ({role}: customer or supplier)
@@ -299,6 +355,11 @@ SYNCS: tuple[Sync, ...] = (
         "sync_accounting__correction_vouchers",
         "correction vouchers for findings (a reversal of a duplicate booking, …)",
         _correction_vouchers,
+    ),
+    Sync(
+        "sync_accounting__inventory_vouchers",
+        "monthly inventory vouchers (lagerförändring) per inventory account the books lack",
+        _inventory_vouchers,
     ),
     Sync(
         "sync_accounting__customers",
