@@ -18,12 +18,15 @@ from ledgerbridge.warehouse import connect_serving
 from reverse_etl.destinations import destination_of
 from reverse_etl.outbox import NewItem
 
+#: a sync's proposals from the published snapshot (its connection), for the date asked for
+Propose = Callable[[duckdb.DuckDBPyConnection, Settings, date | None], list[NewItem]]
+
 
 @dataclass(frozen=True)
 class Sync:
     name: str  # the sync model
     description: str
-    propose: Callable[[duckdb.DuckDBPyConnection, Settings, date | None], list[NewItem]]
+    propose: Propose
     #: master data may be approved by configuration; vouchers and payments never are
     master_data: bool = False
 
@@ -198,7 +201,7 @@ REGISTER_FIELDS = {
 }
 
 
-def _register(role: str) -> Callable[[duckdb.DuckDBPyConnection, Settings, date | None], list]:
+def _register(role: str) -> Propose:
     """The proposals of sync_accounting__{role}s: parties written to the Fortnox register by
     their number, created or with the fields the ERP owns updated."""
     name = f"sync_accounting__{role}s"
@@ -240,6 +243,43 @@ def _register(role: str) -> Callable[[duckdb.DuckDBPyConnection, Settings, date 
                     needs_approval=True,
                     before=before,
                     after=fields,
+                )
+            )
+        return items
+
+    return propose
+
+
+def _dimension(dimension: str) -> Propose:
+    """The proposals of sync_accounting__{dimension}s: members Fortnox lacks, created."""
+    name = f"sync_accounting__{dimension}s"
+
+    def propose(
+        con: duckdb.DuckDBPyConnection, settings: Settings, asked: date | None
+    ) -> list[NewItem]:
+        if not _published(con, name):
+            return []
+        rows = con.execute(
+            f"select company_id, {dimension}_code, {dimension}_name from {name} "
+            f"order by company_id, {dimension}_code"
+        ).fetchall()
+        items = []
+        for company_id, code, member_name in rows:
+            payload = {"number": code, "operation": "create",
+                       "fields": {"Description": member_name or code}}  # fmt: skip
+            items.append(
+                NewItem(
+                    company_id=company_id,
+                    sync=name,
+                    operation=f"upsert_{dimension}",
+                    destination="fortnox",  # only companies whose books are in Fortnox
+                    source_document=f"{dimension.replace('_', ' ')} {code}",
+                    finding_id=None,
+                    payload=payload,
+                    version_of=payload,
+                    needs_approval=True,
+                    before={},
+                    after=payload["fields"],
                 )
             )
         return items
@@ -371,6 +411,18 @@ SYNCS: tuple[Sync, ...] = (
         "sync_accounting__suppliers",
         "suppliers from the ERP to the accounting system's register (never payment accounts)",
         _register("supplier"),
+        master_data=True,
+    ),
+    Sync(
+        "sync_accounting__cost_centres",
+        "cost centres the ERP has and Fortnox lacks, created there",
+        _dimension("cost_centre"),
+        master_data=True,
+    ),
+    Sync(
+        "sync_accounting__projects",
+        "projects the ERP has and Fortnox lacks, created there",
+        _dimension("project"),
         master_data=True,
     ),
     Sync(

@@ -51,6 +51,8 @@ class Register:
 REGISTER_OPERATIONS = {
     "upsert_customer": Register("customers", "Customer", "CustomerNumber", "customer"),
     "upsert_supplier": Register("suppliers", "Supplier", "SupplierNumber", "supplier"),
+    "upsert_cost_centre": Register("costcenters", "CostCenter", "Code", "cost centre"),
+    "upsert_project": Register("projects", "Project", "ProjectNumber", "project"),
 }
 
 

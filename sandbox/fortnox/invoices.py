@@ -342,6 +342,10 @@ def bookkeep_invoice(ctx: Context, request: Request, document: int) -> Response:
     lines += [(SALES_VAT_ACCOUNTS[rate], Decimal(0), amount, None, None)
               for rate, amount in sorted(vat_by_rate.items(), reverse=True)]  # fmt: skip
     with ctx.store.transaction() as db:
+        if not db.execute(
+            "select 1 from voucher_series where code = ?", (INVOICE_SERIES,)
+        ).fetchone():
+            raise ApiError(400, INVALID, f"Verifikationsserien {INVOICE_SERIES} finns inte.")
         chart = rules.Chart.load(db, year["id"])
         for index, (account, _, _, cost_center, project) in enumerate(lines, 1):
             rules.check_account(chart, index, account, cost_center, project)

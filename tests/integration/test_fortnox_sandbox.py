@@ -472,6 +472,52 @@ def test_every_new_operation_answers_as_the_openapi_description_says(api: Api) -
         "CostCenterSettings"] == "NOTALLOWED"  # fmt: skip
 
 
+def test_cost_centres_projects_and_booking_an_invoice_answer_as_the_description_says(
+    api: Api,
+) -> None:
+    """What the reverse ETL writes besides vouchers and registers: cost centres and projects
+    created, read and changed; an invoice booked into a voucher that refers to it."""
+    created = api.post("/3/costcenters", {"CostCenter": {"Code": "MARK", "Description": "Marknad"}})
+    assert created["CostCenter"]["Active"] is True
+    assert api.json("GET", "/3/costcenters/MARK")["CostCenter"]["Description"] == "Marknad"
+    renamed_body = {"CostCenter": {"Code": "MARK", "Description": "Marknadsföring"}}
+    renamed = api.put("/3/costcenters/MARK", "/3/costcenters/{Code}", renamed_body)
+    assert renamed["CostCenter"]["Description"] == "Marknadsföring"
+    taken = api("POST", "/3/costcenters", json={"CostCenter": {"Code": "MARK",
+                                                               "Description": "x"}})  # fmt: skip
+    assert taken.status_code == 400 and "MARK används redan" in taken.text
+    assert api("GET", "/3/costcenters/NOPE").status_code == 404
+
+    project = api.post("/3/projects", {"Project": {"ProjectNumber": "P900",
+                                                   "Description": "Nytt projekt"}})  # fmt: skip
+    assert project["Project"]["Status"] == "ONGOING"
+    done = api.put("/3/projects/P900", "/3/projects/{ProjectNumber}",
+                   {"Project": {"Description": "Nytt projekt", "Status": "COMPLETED",
+                                "EndDate": "2025-06-30"}})  # fmt: skip
+    assert (done["Project"]["Status"], done["Project"]["EndDate"]) == ("COMPLETED", "2025-06-30")
+    nameless = api("POST", "/3/projects", json={"Project": {"ProjectNumber": "P901"}})
+    assert nameless.status_code == 400 and "Description krävs" in nameless.text
+    numbered = api.post("/3/projects", {"Project": {"Description": "Utan nummer"}})
+    assert numbered["Project"]["ProjectNumber"].isdigit()
+
+    api.post("/3/customers", CUSTOMER)
+    one_row = invoice("1")["Invoice"]["InvoiceRows"][:1]
+    number = api.post("/3/invoices", invoice("1", InvoiceRows=one_row))["Invoice"][
+        "DocumentNumber"]  # fmt: skip
+    no_series = api("PUT", f"/3/invoices/{number}/bookkeep")
+    assert no_series.status_code == 400 and "Verifikationsserien B finns inte" in no_series.text
+    with api.app.store.transaction() as db:
+        db.execute("insert into voucher_series values ('B', 'Kundfakturor', 0)")
+    booked = api.json("PUT", f"/3/invoices/{number}/bookkeep")["Invoice"]
+    assert booked["Booked"] is True and booked["VoucherSeries"] == "B"
+    voucher = api.json("GET", f"/3/vouchers/B/{booked['VoucherNumber']}?financialyear=2")["Voucher"]
+    assert (voucher["ReferenceType"], voucher["ReferenceNumber"]) == ("INVOICE", number)
+    rows = {row["Account"]: row["Debit"] - row["Credit"] for row in voucher["VoucherRows"]}
+    assert rows[1510] == Decimal(booked["Total"]) and sum(rows.values()) == 0
+    again = api("PUT", f"/3/invoices/{number}/bookkeep")
+    assert again.status_code == 400 and "redan bokförd" in again.text
+
+
 def test_an_invoice_is_computed_to_the_ore_with_decimal(api: Api) -> None:
     api.post("/3/customers", CUSTOMER)
     api.post("/3/articles", ARTICLE)

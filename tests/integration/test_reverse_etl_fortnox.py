@@ -450,3 +450,53 @@ def test_a_payment_booked_in_fortnox_reaches_the_erp(demo_with_erp: Path) -> Non
         again = [i for i in outbox.items() if i.sync == "sync_erp__invoice_payments"]
     assert [(i.item_id, i.state) for i in again] == [(payment.item_id, "POSTED")]
     assert "invoice " + number not in replanned.output
+
+
+def test_a_new_erp_project_and_cost_centre_are_created_in_fortnox(demo_with_erp: Path) -> None:
+    """The ERP gets a project and a cost centre Fortnox lacks (an invoice naming them would be
+    refused there): the plan creates them in Fortnox, and once read back nothing is left."""
+    from ingestion.pipeline import tryton_client
+
+    home = demo_with_erp
+    paths = Paths(home)
+    tryton = tryton_client(paths, settings_of(home).company("demo_ab"))
+    for root_code, code, name in (("6", "P199", "Lagerflytt Göteborg"), ("1", "MARK", "Marknad")):
+        [root] = tryton.search_read(
+            "analytic_account.account", [("code", "=", root_code), ("type", "=", "root")],
+            ["id", "company"],
+        )  # fmt: skip
+        tryton.execute("analytic_account.account", "create", [{
+            "root": root["id"], "parent": root["id"], "code": code, "name": name,
+            "company": root["company"]}])  # fmt: skip
+    run_steps(home, "ingest", "build", "publish")
+    assert warehouse_rows(
+        home,
+        "select project_code, project_name, is_known_to_accounting from marts.dim_project "
+        "where project_code = 'P199'",
+    ) == [("P199", "Lagerflytt Göteborg", False)]
+
+    planned = run_cli("plan", "--as", "anna", home=home)
+    assert planned.returncode == 0, planned.output
+    with Outbox(paths) as outbox:
+        created = {
+            item.source_document: item
+            for item in outbox.items()
+            if item.sync in ("sync_accounting__projects", "sync_accounting__cost_centres")
+        }
+    assert sorted(created) == ["cost centre MARK", "project P199"]
+    ids = [str(item.item_id) for item in created.values()]
+    assert run_cli("approve", *ids, "--as", "bertil", home=home).returncode == 0
+    pushed = run_cli("push", "--as", "anna", home=home)
+    assert pushed.returncode == 0 and "2 posted, 0 failed" in pushed.output, pushed.output
+    fortnox = fortnox_client(paths, settings_of(home).company("demo_ab"))
+    assert fortnox.get("/3/projects/P199")["Project"]["Description"] == "Lagerflytt Göteborg"
+    assert fortnox.get("/3/costcenters/MARK")["CostCenter"]["Description"] == "Marknad"
+
+    run_steps(home, "ingest", "build", "publish")
+    assert warehouse_rows(
+        home,
+        "select count(*) from marts.dim_project where project_code = 'P199' "
+        "and is_known_to_erp and is_known_to_accounting",
+    ) == [(1,)]
+    replanned = run_cli("plan", "--as", "anna", home=home)
+    assert "P199" not in replanned.output and "MARK" not in replanned.output
