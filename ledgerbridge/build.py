@@ -25,8 +25,8 @@ from ledgerbridge.changed_sources import (
     raw_fingerprints,
     source_selectors,
 )
-from ledgerbridge.config import DBT_PROJECT_DIR, Paths
-from ledgerbridge.errors import BuildError, NotReadyError
+from ledgerbridge.config import DBT_PROJECT_DIR, Paths, find_config_file, load_settings
+from ledgerbridge.errors import BuildError, ConfigError, NotReadyError
 from ledgerbridge.state import recorded_run
 from ledgerbridge.warehouse import connect_warehouse, writer_lock
 
@@ -130,6 +130,23 @@ RAW_DATASETS = {
 }
 
 
+def dbt_variables(paths: Paths, sources: list[str]) -> str:
+    """The vars every dbt command of this home gets: the sources present (they enable
+    models) and the field owners the configuration sets ([reverse_etl.field_owners]; the
+    seed reverse_etl_field_owners holds the defaults)."""
+    variables: dict[str, object] = {"ledgerbridge_sources": sources}
+    try:
+        config = find_config_file(paths)
+    except ConfigError:  # a warehouse worked on without a configuration: the defaults
+        return json.dumps(variables)
+    owners = load_settings(paths, config).reverse_etl.field_owners
+    if owners:
+        variables["field_owners"] = [
+            {"object": thing, "field": name, "owner": owner} for thing, name, owner in owners
+        ]
+    return json.dumps(variables)
+
+
 def present_sources(paths: Paths) -> list[str]:
     """The sources whose raw data is in the warehouse: models of the others are disabled."""
     con = connect_warehouse(paths, read_only=True)
@@ -212,7 +229,7 @@ def build(
                 f"no warehouse at {paths.warehouse}", hint="run `ledgerbridge ingest` first"
             )
         sources, raw, relations = _read_raw(paths)
-        variables = json.dumps({"ledgerbridge_sources": sources})
+        variables = dbt_variables(paths, sources)
         fingerprint = project_fingerprint(variables)
         args = ["build", "--vars", variables]
         changed: list[str] | None = None
@@ -296,7 +313,7 @@ def dbt_command(paths: Paths, args: list[str], command: str = "ledgerbridge dbt"
         BuiltFrom.forget(paths.dbt_target)
         full = list(args)
         if args[0] in _TAKES_VARS and "--vars" not in args:
-            full += ["--vars", json.dumps({"ledgerbridge_sources": present_sources(paths)})]
+            full += ["--vars", dbt_variables(paths, present_sources(paths))]
         completed = subprocess.run(
             [sys.executable, "-c", _DBT, *full],
             cwd=DBT_PROJECT_DIR,

@@ -190,12 +190,24 @@ class Alerts:
     email_from: str = "ledgerbridge@localhost"
 
 
+#: the master-data fields whose owner the configuration may set, per object
+OWNED_FIELDS = {
+    "customer": ("name", "organisation_number", "address"),
+    "supplier": ("name", "organisation_number", "address"),
+}
+FIELD_OWNERS = ("erp", "accounting")
+
+
 @dataclass(frozen=True)
 class ReverseEtl:
     """``[reverse_etl]``: ``approve_automatically`` names the master-data syncs whose items
-    are approved when planned (vouchers and payments always wait for a person)."""
+    are approved when planned (vouchers and payments always wait for a person);
+    ``[reverse_etl.field_owners]`` moves fields to the other side than the default (the seed
+    reverse_etl_field_owners), e.g. ``customer = { address = "accounting" }``."""
 
     approve_automatically: tuple[str, ...] = ()
+    #: (object, field, owner) overriding the seed's default
+    field_owners: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -320,15 +332,41 @@ def parse_settings(raw: dict, path: Path) -> Settings:
 def _reverse_etl(raw: object, where: str) -> ReverseEtl:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: expected a table")
-    unknown = set(raw) - {"approve_automatically"}
+    unknown = set(raw) - {"approve_automatically", "field_owners"}
     if unknown:
         raise ConfigError(
-            f"{where}: unknown key(s) {', '.join(sorted(unknown))}; known: approve_automatically"
+            f"{where}: unknown key(s) {', '.join(sorted(unknown))}; known: "
+            "approve_automatically, field_owners"
         )
     names = raw.get("approve_automatically", [])
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise ConfigError(f"{where}: approve_automatically must be a list of sync names")
-    return ReverseEtl(approve_automatically=tuple(names))
+    return ReverseEtl(
+        approve_automatically=tuple(names),
+        field_owners=_field_owners(raw.get("field_owners", {}), f"{where}.field_owners"),
+    )
+
+
+def _field_owners(raw: object, where: str) -> tuple[tuple[str, str, str], ...]:
+    if not isinstance(raw, dict):
+        raise ConfigError(f'{where}: expected a table, e.g. customer = {{ address = "erp" }}')
+    owners = []
+    for thing, fields in raw.items():
+        if thing not in OWNED_FIELDS:
+            raise ConfigError(f"{where}: no object {thing!r}; known: {', '.join(OWNED_FIELDS)}")
+        if not isinstance(fields, dict):
+            raise ConfigError(f"{where}.{thing}: expected a table of field = owner")
+        for name, owner in fields.items():
+            if name not in OWNED_FIELDS[thing]:
+                raise ConfigError(
+                    f"{where}.{thing}: no field {name!r}; known: " + ", ".join(OWNED_FIELDS[thing])
+                )
+            if owner not in FIELD_OWNERS:
+                raise ConfigError(
+                    f'{where}.{thing}.{name}: owner must be "erp" or "accounting", not {owner!r}'
+                )
+            owners.append((thing, name, owner))
+    return tuple(owners)
 
 
 def _alerts(raw: object, where: str) -> Alerts:

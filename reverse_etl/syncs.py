@@ -350,6 +350,57 @@ def _invoices(
     return items
 
 
+#: the ERP's field names (what the Tryton destination writes) for sync_erp__parties' columns
+ERP_PARTY_FIELDS = {
+    "party_name": ("name", "before_name"),
+    "organisation_number": ("orgnr", "before_orgnr"),
+    "street": ("street", "before_street"),
+    "postal_code": ("postal_code", "before_postal_code"),
+    "city": ("city", "before_city"),
+}
+
+
+def _erp_parties(
+    con: duckdb.DuckDBPyConnection, settings: Settings, asked: date | None
+) -> list[NewItem]:
+    name = "sync_erp__parties"
+    if not _published(con, name):
+        return []
+    result = con.execute(f"select * from {name} order by company_id, party_role, party_number")
+    columns = [c[0] for c in result.description]
+    items = []
+    for values in result.fetchall():
+        row = dict(zip(columns, values, strict=True))
+        fields = {erp: row[c] for c, (erp, _) in ERP_PARTY_FIELDS.items() if row[c] is not None}
+        before = {
+            erp: row[previous]
+            for c, (erp, previous) in ERP_PARTY_FIELDS.items()
+            if row[c] is not None
+        }
+        payload = {
+            "party_id": row["erp_party_id"],
+            "role": row["party_role"],
+            "number": row["party_number"],
+            "fields": fields,
+        }
+        items.append(
+            NewItem(
+                company_id=row["company_id"],
+                sync=name,
+                operation="update_party",
+                destination="tryton",
+                source_document=f"{row['party_role']} {row['party_number']}",
+                finding_id=row["finding_id"],
+                payload=payload,
+                version_of=payload,
+                needs_approval=True,
+                before=before,
+                after=fields,
+            )
+        )
+    return items
+
+
 def _invoice_payments(
     con: duckdb.DuckDBPyConnection, settings: Settings, asked: date | None
 ) -> list[NewItem]:
@@ -429,6 +480,12 @@ SYNCS: tuple[Sync, ...] = (
         "sync_accounting__invoices",
         "ERP customer invoices the books lack, created and booked in Fortnox's register",
         _invoices,
+    ),
+    Sync(
+        "sync_erp__parties",
+        "customers and suppliers in the ERP, in the fields the accounting system owns",
+        _erp_parties,
+        master_data=True,
     ),
     Sync(
         "sync_erp__invoice_payments",

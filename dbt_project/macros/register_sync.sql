@@ -1,9 +1,9 @@
 {#- The rows of a register sync (sync_accounting__customers, sync_accounting__suppliers): one
     per party of `role` ('customer' or 'supplier') to write to the company's Fortnox register.
     A party the ERP has and the register lacks is created (operation create); one the
-    register holds differently in a field the ERP owns is updated (operation update; seed
-    reverse_etl_field_owners). The written fields carry the ERP's values, null where left as
-    the register has them; the before_ columns are the register's values now. Compared as the
+    register holds differently in a field the ERP owns is updated (operation update;
+    int_reverse_etl__field_owners). The written fields carry the ERP's values, null where left
+    as the register has them; the before_ columns are the register's values now. Compared as the
     master-data check compares them (macros/party_keys.sql), so once the register is written
     and read back, the party and its master_data_mismatch finding are gone. The supplier
     register as landed has no street: a supplier's street is written with the rest of its
@@ -15,7 +15,7 @@
 with
 
 owned as (
-    select field from {{ ref('reverse_etl_field_owners') }}
+    select field from {{ ref('int_reverse_etl__field_owners') }}
     where object = '{{ role }}' and owner = 'erp'
 ),
 

@@ -500,3 +500,57 @@ def test_a_new_erp_project_and_cost_centre_are_created_in_fortnox(demo_with_erp:
     ) == [(1,)]
     replanned = run_cli("plan", "--as", "anna", home=home)
     assert "P199" not in replanned.output and "MARK" not in replanned.output
+
+
+def test_a_field_the_accounting_system_owns_is_written_to_the_erp(demo_with_erp: Path) -> None:
+    """Configured so that the accounting system owns customers' addresses, a customer moved
+    in Fortnox gets its new address in the ERP (Tryton); and customer 1003, whose address the
+    ERP changed, gets Fortnox's back. Read back, both master-data findings are gone."""
+    from ingestion.pipeline import tryton_client
+
+    home = demo_with_erp
+    paths = Paths(home)
+    with open(home / "ledgerbridge.toml", "a", encoding="utf-8") as config:
+        config.write('\n[reverse_etl.field_owners]\ncustomer = { address = "accounting" }\n')
+    company = settings_of(home).company("demo_ab")
+    moved = {"Address1": "Hamngatan 4", "ZipCode": "411 06", "City": "Göteborg"}
+    fortnox_client(paths, company).put("/3/customers/1001", {"Customer": moved})
+    run_steps(home, "ingest", "build", "publish")
+    customer_findings = (
+        "select document from marts.rec_findings "
+        "where kind = 'master_data_mismatch' and document_type = 'customer' order by 1"
+    )
+    assert warehouse_rows(home, customer_findings) == [("1001",), ("1003",)]
+
+    planned = run_cli("plan", "--as", "anna", home=home)
+    assert planned.returncode == 0, planned.output
+    with Outbox(paths) as outbox:
+        items = outbox.items()
+    parties = {i.source_document: i for i in items if i.sync == "sync_erp__parties"}
+    assert sorted(parties) == ["customer 1001", "customer 1003"]
+    assert parties["customer 1001"].after == {
+        "street": "Hamngatan 4", "postal_code": "411 06", "city": "Göteborg",
+    }  # fmt: skip
+    # the ERP's address of 1003 is no longer written to Fortnox: Fortnox owns it now
+    assert not [i for i in items if i.sync == "sync_accounting__customers"]
+    ids = [str(item.item_id) for item in parties.values()]
+    assert run_cli("approve", *ids, "--as", "bertil", home=home).returncode == 0
+    pushed = run_cli("push", "--as", "anna", home=home)
+    assert pushed.returncode == 0 and "2 posted, 0 failed" in pushed.output, pushed.output
+
+    tryton = tryton_client(paths, company)
+    [party] = tryton.search_read("party.party", [("code", "=", "1001")], ["id"])
+    [address] = tryton.search_read(
+        "party.address", [("party", "=", party["id"]), ("active", "=", True)],
+        ["street", "postal_code", "city"], limit=1,
+    )  # fmt: skip
+    assert (address["street"], address["postal_code"], address["city"]) == (
+        "Hamngatan 4", "411 06", "Göteborg",
+    )  # fmt: skip
+    run_steps(home, "ingest", "build", "publish")
+    assert warehouse_rows(home, customer_findings) == []
+    assert run_cli("plan", "--as", "anna", home=home).returncode == 0
+    with Outbox(paths) as outbox:
+        again = [(i.source_document, i.state) for i in outbox.items()
+                 if i.sync == "sync_erp__parties"]  # fmt: skip
+    assert again == [("customer 1001", "POSTED"), ("customer 1003", "POSTED")]

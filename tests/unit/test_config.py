@@ -177,3 +177,26 @@ def test_automatic_approval_names_master_data_syncs_only(tmp_path: Path) -> None
         parse_settings(
             {"companies": ACME, "reverse_etl": {"auto": []}}, tmp_path / "ledgerbridge.toml"
         )
+
+
+def test_field_owners_move_named_fields_to_a_named_side(tmp_path: Path) -> None:
+    def owners(raw: object):
+        settings = parse_settings(
+            {"companies": ACME, "reverse_etl": {"field_owners": raw}},
+            tmp_path / "ledgerbridge.toml",
+        )
+        return settings.reverse_etl.field_owners
+
+    assert owners({"customer": {"address": "accounting"}, "supplier": {"name": "erp"}}) == (
+        ("customer", "address", "accounting"),
+        ("supplier", "name", "erp"),
+    )
+    for raw, message in (
+        ({"article": {"name": "erp"}}, "no object 'article'; known: customer, supplier"),
+        ({"customer": {"email": "erp"}}, "no field 'email'; known: name, organisation_number"),
+        ({"customer": {"name": "fortnox"}}, 'owner must be "erp" or "accounting"'),
+        ({"customer": "accounting"}, "expected a table of field = owner"),
+    ):
+        with pytest.raises(ConfigError, match=message) as caught:
+            owners(raw)
+        assert "[reverse_etl].field_owners" in str(caught.value)
