@@ -194,6 +194,7 @@ class Alerts:
 OWNED_FIELDS = {
     "customer": ("name", "organisation_number", "address"),
     "supplier": ("name", "organisation_number", "address"),
+    "article": ("name", "sales_price"),
 }
 FIELD_OWNERS = ("erp", "accounting")
 

@@ -250,6 +250,57 @@ def _register(role: str) -> Propose:
     return propose
 
 
+#: the article register's field names for sync_accounting__articles' columns
+ARTICLE_FIELDS = {
+    "article_name": ("Description", "before_name"),
+    "sales_price": ("SalesPrice", "before_sales_price"),
+    "article_type": ("Type", None),
+    "vat_percent": ("VAT", None),
+}
+
+
+def _articles(
+    con: duckdb.DuckDBPyConnection, settings: Settings, asked: date | None
+) -> list[NewItem]:
+    name = "sync_accounting__articles"
+    if not _published(con, name):
+        return []
+    result = con.execute(f"select * from {name} order by company_id, article_number")
+    columns = [c[0] for c in result.description]
+    items = []
+    for values in result.fetchall():
+        row = dict(zip(columns, values, strict=True))
+        # numbers as text in the outbox (JSON); the destination sends them as numbers
+        fields = {
+            api: str(int(row[c])) if c == "vat_percent" else str(row[c])
+            for c, (api, _) in ARTICLE_FIELDS.items()
+            if row[c] is not None
+        }
+        before = {
+            api: None if row[previous] is None else str(row[previous])
+            for c, (api, previous) in ARTICLE_FIELDS.items()
+            if previous and row[c] is not None and row["operation"] == "update"
+        }
+        payload = {"number": row["article_number"], "operation": row["operation"],
+                   "fields": fields}  # fmt: skip
+        items.append(
+            NewItem(
+                company_id=row["company_id"],
+                sync=name,
+                operation="upsert_article",
+                destination="fortnox",  # the sync reads Fortnox's register: only its companies
+                source_document=f"article {row['article_number']}",
+                finding_id=None,
+                payload=payload,
+                version_of=payload,
+                needs_approval=True,
+                before=before,
+                after=fields,
+            )
+        )
+    return items
+
+
 def _dimension(dimension: str) -> Propose:
     """The proposals of sync_accounting__{dimension}s: members Fortnox lacks, created."""
     name = f"sync_accounting__{dimension}s"
@@ -462,6 +513,12 @@ SYNCS: tuple[Sync, ...] = (
         "sync_accounting__suppliers",
         "suppliers from the ERP to the accounting system's register (never payment accounts)",
         _register("supplier"),
+        master_data=True,
+    ),
+    Sync(
+        "sync_accounting__articles",
+        "articles from the ERP's products to the accounting system's register",
+        _articles,
         master_data=True,
     ),
     Sync(

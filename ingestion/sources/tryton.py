@@ -106,6 +106,9 @@ ENTITIES = (
         "party:link street:s postal_code:s city:s country:link active:b")),
     Entity("party_identifiers", "party.identifier", _f("party:link type:s code:s")),
     Entity("products", "product.product", _f("code:s template:link active:b cost_price:price")),
+    Entity("product_categories", "product.category", _f(
+        "name:s customer_taxes:links supplier_taxes:links")),
+    Entity("taxes", "account.tax", _f("name:s type:s rate:price")),
     Entity("product_templates", "product.template", _f(
         "code:s name:s type:s list_price:price default_uom:link account_category:link active:b")),
     Entity("locations", "stock.location", _f("code:s name:s type:s parent:link active:b")),

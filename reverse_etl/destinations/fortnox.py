@@ -51,6 +51,7 @@ class Register:
 REGISTER_OPERATIONS = {
     "upsert_customer": Register("customers", "Customer", "CustomerNumber", "customer"),
     "upsert_supplier": Register("suppliers", "Supplier", "SupplierNumber", "supplier"),
+    "upsert_article": Register("articles", "Article", "ArticleNumber", "article"),
     "upsert_cost_centre": Register("costcenters", "CostCenter", "Code", "cost centre"),
     "upsert_project": Register("projects", "Project", "ProjectNumber", "project"),
 }
@@ -186,7 +187,7 @@ class FortnoxDestination:
         else the given fields updated. Writing the same values again changes nothing, so
         after a lost answer the record is read back and written again if it differs."""
         register = REGISTER_OPERATIONS[item.operation]
-        number, fields = item.payload["number"], item.payload["fields"]
+        number, fields = item.payload["number"], _sent(item.payload["fields"])
         path = f"/3/{register.path}/{quote(number, safe='')}"
         target = f"{register.what} {number}"
         problem = ""
@@ -341,13 +342,31 @@ def _record(client: FortnoxClient, path: str) -> dict | None:
         raise
 
 
+#: register fields that are numbers: the outbox keeps them as text, Fortnox wants numbers
+NUMBER_FIELDS = {"SalesPrice": Decimal, "PurchasePrice": Decimal, "VAT": int}
+
+
+def _sent(fields: dict) -> dict:
+    """A register record's fields as Fortnox takes them."""
+    return {
+        name: NUMBER_FIELDS[name](value) if name in NUMBER_FIELDS and value is not None else value
+        for name, value in fields.items()
+    }
+
+
 def _holds(client: FortnoxClient, path: str, fields: dict) -> bool:
-    """Whether the register's record has these values."""
+    """Whether the register's record has these values (numbers compared as numbers)."""
     body = _record(client, path)
     if body is None:
         return False
     record = next(iter(body.values()), {}) or {}
-    return all(str(record.get(name) or "") == str(value or "") for name, value in fields.items())
+    return all(_same(name, record.get(name), value) for name, value in fields.items())
+
+
+def _same(name: str, held: object, wanted: object) -> bool:
+    if name in NUMBER_FIELDS and held not in (None, "") and wanted not in (None, ""):
+        return Decimal(str(held)) == Decimal(str(wanted))
+    return str(held or "") == str(wanted or "")
 
 
 def _target(voucher: dict, year_id: int) -> str:

@@ -554,3 +554,57 @@ def test_a_field_the_accounting_system_owns_is_written_to_the_erp(demo_with_erp:
         again = [(i.source_document, i.state) for i in outbox.items()
                  if i.sync == "sync_erp__parties"]  # fmt: skip
     assert again == [("customer 1001", "POSTED"), ("customer 1003", "POSTED")]
+
+
+def test_erp_products_reach_fortnox_as_articles(demo_with_erp: Path) -> None:
+    """A product renamed and repriced in the ERP is updated in Fortnox's article register,
+    and a new product is created there with the VAT rate of its accounting category (12 %,
+    food), which Fortnox then puts on invoice rows."""
+    from ingestion.pipeline import tryton_client
+
+    home = demo_with_erp
+    paths = Paths(home)
+    company = settings_of(home).company("demo_ab")
+    tryton = tryton_client(paths, company)
+    [renamed] = tryton.search_read("product.product", [("code", "=", "A1003")], ["template"])
+    tryton.execute("product.template", "write", [renamed["template"]],
+                   {"name": "Bildskärm 27 tum USB-C", "list_price": Decimal("3190")})  # fmt: skip
+    [food] = tryton.search_read("product.product", [("code", "=", "A2001")], ["template"])
+    [template] = tryton.search_read(
+        "product.template", [("id", "=", food["template"])],
+        ["default_uom", "account_category", "type"],
+    )  # fmt: skip
+    tryton.execute("product.template", "create", [{
+        "name": "Kaffebönor mörkrost 1 kg", "type": template["type"],
+        "default_uom": template["default_uom"], "account_category": template["account_category"],
+        "list_price": Decimal("219"), "products": [["create", [{"suffix_code": "A2099"}]]],
+    }])  # fmt: skip
+    run_steps(home, "ingest", "build", "publish")
+
+    planned = run_cli("plan", "--as", "anna", home=home)
+    assert planned.returncode == 0, planned.output
+    with Outbox(paths) as outbox:
+        articles = {i.source_document: i for i in outbox.items()
+                    if i.sync == "sync_accounting__articles"}  # fmt: skip
+    assert sorted(articles) == ["article A1003", "article A2099"]
+    assert articles["article A1003"].after == {
+        "Description": "Bildskärm 27 tum USB-C", "SalesPrice": "3190.0000",
+    }  # fmt: skip
+    assert articles["article A1003"].before["SalesPrice"] == "2990.0000"
+    assert articles["article A2099"].after == {
+        "Description": "Kaffebönor mörkrost 1 kg", "SalesPrice": "219.0000", "Type": "STOCK",
+        "VAT": "12",
+    }  # fmt: skip
+    ids = [str(item.item_id) for item in articles.values()]
+    assert run_cli("approve", *ids, "--as", "bertil", home=home).returncode == 0
+    pushed = run_cli("push", "--as", "anna", home=home)
+    assert pushed.returncode == 0 and "2 posted, 0 failed" in pushed.output, pushed.output
+
+    fortnox = fortnox_client(paths, company)
+    created = fortnox.get("/3/articles/A2099")["Article"]
+    assert (created["Description"], Decimal(str(created["SalesPrice"])), created["VAT"]) == (
+        "Kaffebönor mörkrost 1 kg", Decimal("219"), 12,
+    )  # fmt: skip
+    assert Decimal(str(fortnox.get("/3/articles/A1003")["Article"]["SalesPrice"])) == 3190
+    run_steps(home, "ingest", "build", "publish")
+    assert warehouse_rows(home, "select count(*) from marts.sync_accounting__articles") == [(0,)]

@@ -192,7 +192,8 @@ def test_field_owners_move_named_fields_to_a_named_side(tmp_path: Path) -> None:
         ("supplier", "name", "erp"),
     )
     for raw, message in (
-        ({"article": {"name": "erp"}}, "no object 'article'; known: customer, supplier"),
+        ({"item": {"name": "erp"}}, "no object 'item'; known: customer, supplier, article"),
+        ({"article": {"address": "erp"}}, "no field 'address'; known: name, sales_price"),
         ({"customer": {"email": "erp"}}, "no field 'email'; known: name, organisation_number"),
         ({"customer": {"name": "fortnox"}}, 'owner must be "erp" or "accounting"'),
         ({"customer": "accounting"}, "expected a table of field = owner"),
