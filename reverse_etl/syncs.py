@@ -152,6 +152,49 @@ def _correction_vouchers(
     ]
 
 
+def _invoice_vouchers(
+    con: duckdb.DuckDBPyConnection, settings: Settings, asked: date | None
+) -> list[NewItem]:
+    name = "sync_accounting__invoice_vouchers"
+    if not _published(con, name):
+        return []
+    rows = con.execute(
+        "select v.finding_id, v.company_id, v.invoice_kind, v.invoice_number, v.invoice_date, "
+        "v.voucher_series, v.voucher_text, v.account_number, v.cost_centre_code, "
+        f"v.project_code, v.amount, f.details from {name} v "
+        "join rec_findings f using (finding_id) "
+        "order by v.company_id, v.invoice_kind, v.invoice_number, v.row_number"
+    ).fetchall()
+    books = open_books(con)
+    vouchers: dict[tuple[str, str, str, str], dict] = {}
+    for (finding_id, company_id, kind, number, invoice_date, series, text, account, cost_centre,
+         project, amount, details) in rows:  # fmt: skip
+        voucher = vouchers.setdefault(
+            (company_id, finding_id, kind, number),
+            {
+                "series": series or "",
+                "text": text,
+                # on the invoice's date, as it should have been booked
+                "date": booking_date(invoice_date, books.get(company_id), asked).isoformat(),
+                "finding": details,
+                "rows": [],
+            },
+        )
+        voucher["rows"].append(_voucher_row(account, cost_centre, project, amount))
+    return [
+        _voucher_item(
+            name,
+            settings,
+            company_id,
+            f"{kind} invoice {number}",
+            finding_id,
+            voucher,
+            before={"finding": voucher["finding"]},
+        )
+        for (company_id, finding_id, kind, number), voucher in vouchers.items()
+    ]
+
+
 def _inventory_vouchers(
     con: duckdb.DuckDBPyConnection, settings: Settings, asked: date | None
 ) -> list[NewItem]:
@@ -497,6 +540,11 @@ SYNCS: tuple[Sync, ...] = (
         "sync_accounting__correction_vouchers",
         "correction vouchers for findings (a reversal of a duplicate booking, …)",
         _correction_vouchers,
+    ),
+    Sync(
+        "sync_accounting__invoice_vouchers",
+        "ERP invoices the books lack, as vouchers (companies whose books are SIE files)",
+        _invoice_vouchers,
     ),
     Sync(
         "sync_accounting__inventory_vouchers",

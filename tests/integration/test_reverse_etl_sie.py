@@ -275,3 +275,54 @@ def test_verify_says_when_a_posted_voucher_is_absent_after_a_later_publish(home:
     absent = run_cli("verify", home=home)
     assert absent.returncode == 1
     assert "absent" in absent.output and "does not hold it" in absent.output
+
+
+@pytest.fixture
+def home_with_erp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Acme AB with its ERP export beside its SIE books: the invoice checks run."""
+    root = tmp_path_factory.mktemp("retl-erp")
+    demo = generate(DemoOptions(scale=3000), root / "files")
+    home = root / "home"
+    home.mkdir()
+    (home / "ledgerbridge.toml").write_text(
+        f'[companies.acme]\nname = "Acme AB"\norgnr = "{demo.orgnr}"\n'
+        f'[companies.acme.sources.sie]\nfolder = "{demo.sie_files[0].parent}"\n'
+        f'[companies.acme.sources.erp_files]\nfolder = "{demo.erp_folder}"\n',
+        encoding="utf-8",
+    )
+    run_steps(home, "ingest", "build", "publish")
+    return home
+
+
+INVOICE_KINDS = ("duplicate_booking", "amount_mismatch", "dimension_mismatch", "invoice_not_booked")
+
+
+def test_invoice_findings_are_corrected_through_a_sie_4i_file(home_with_erp: Path) -> None:
+    """Every invoice finding of a company whose books are SIE files gets its vouchers in one
+    SIE 4I file: reversals, rebookings as the ERP has the invoice, and the invoices the books
+    lack, each dated in its own period (the last fiscal year is open). Imported and read
+    back, none of those findings is left, and no new one appears."""
+    home = home_with_erp
+    every = "select kind, document from marts.rec_findings order by 1, 2"
+    before = warehouse_rows(home, every)
+    corrected = [(kind, document) for kind, document in before if kind in INVOICE_KINDS]
+    assert {kind for kind, _ in corrected} == set(INVOICE_KINDS), before
+    planned = run_cli("plan", "--as", "anna", home=home)
+    assert planned.returncode == 0, planned.output
+    assert run_cli("approve", "--all", "--as", "bertil", home=home).returncode == 0
+    pushed = run_cli("push", "--as", "anna", home=home)
+    assert pushed.returncode == 0 and ", 0 failed" in pushed.output, pushed.output
+    [written] = outbox_files(home)
+    with SieReader(written, mode="strict") as reader:
+        vouchers = list(reader.vouchers())
+    not_booked = [d for k, d in corrected if k == "invoice_not_booked"]
+    for number in not_booked:  # booked as the books book invoices, balancing
+        [booking] = [v for v in vouchers if v.text.startswith(f"Kundfaktura {number} ")
+                     or v.text.startswith(f"Leverantörsfaktura {number} ")]  # fmt: skip
+        assert sum(row.amount for row in booking.rows) == 0
+
+    sie_folder = Path((home / "ledgerbridge.toml").read_text().split('folder = "')[1].split('"')[0])
+    import_sie4i(max(sie_folder.glob("*.se")), written)
+    run_steps(home, "ingest", "build", "publish")
+    after = warehouse_rows(home, every)
+    assert after == [finding for finding in before if finding not in corrected]
