@@ -502,12 +502,12 @@ def _invoice_payments(
     if not _published(con, name):
         return []
     rows = con.execute(
-        "select company_id, invoice_number, erp_invoice_id, payment_date, payment_numbers, "
-        f"amount_to_record, accounting_paid, erp_paid from {name} "
-        "order by company_id, invoice_number"
+        "select company_id, invoice_kind, invoice_number, erp_invoice_id, payment_date, "
+        f"payment_numbers, amount_to_record, accounting_paid, erp_paid from {name} "
+        "order by company_id, invoice_kind, invoice_number"
     ).fetchall()
     items = []
-    for (company_id, number, erp_id, paid_on, payments, amount, accounting_paid,
+    for (company_id, kind, number, erp_id, paid_on, payments, amount, accounting_paid,
          erp_paid) in rows:  # fmt: skip
         payload = {
             "invoice_number": number,
@@ -516,17 +516,20 @@ def _invoice_payments(
             "date": paid_on.isoformat(),
             "text": f"Betalning {number} enligt bokföringen ({payments})"[:120],
         }
+        # a later payment of the same invoice is another change
+        version = {"invoice": number, "paid": str(accounting_paid)}
+        if kind == "supplier":
+            version["kind"] = kind
         items.append(
             NewItem(
                 company_id=company_id,
                 sync=name,
                 operation="record_payment",
                 destination="tryton",
-                source_document=f"invoice {number}",
+                source_document=("" if kind == "customer" else "supplier ") + f"invoice {number}",
                 finding_id=None,
                 payload=payload,
-                # a later payment of the same invoice is another change
-                version_of={"invoice": number, "paid": str(accounting_paid)},
+                version_of=version,
                 needs_approval=True,
                 before={"paid in the ERP": str(erp_paid)},
                 after={"paid in the ERP": str(accounting_paid)},
@@ -594,7 +597,7 @@ SYNCS: tuple[Sync, ...] = (
     ),
     Sync(
         "sync_erp__invoice_payments",
-        "payments the accounting system received, recorded against the ERP's invoices",
+        "payments the accounting system received or made, recorded against the ERP's invoices",
         _invoice_payments,
     ),
 )

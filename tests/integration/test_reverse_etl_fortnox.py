@@ -608,3 +608,4 @@ def test_erp_products_reach_fortnox_as_articles(demo_with_erp: Path) -> None:
     assert Decimal(str(fortnox.get("/3/articles/A1003")["Article"]["SalesPrice"])) == 3190
     run_steps(home, "ingest", "build", "publish")
     assert warehouse_rows(home, "select count(*) from marts.sync_accounting__articles") == [(0,)]
+
