@@ -344,6 +344,38 @@ def _articles(
     return items
 
 
+def _accounts(
+    con: duckdb.DuckDBPyConnection, settings: Settings, asked: date | None
+) -> list[NewItem]:
+    name = "sync_accounting__accounts"
+    if not _published(con, name):
+        return []
+    rows = con.execute(
+        "select finding_id, company_id, account_number, fiscal_year_start, account_name "
+        f"from {name} order by company_id, fiscal_year_start, account_number"
+    ).fetchall()
+    items = []
+    for finding_id, company_id, number, year_start, account_name in rows:
+        payload = {"number": number, "description": account_name,
+                   "year_start": year_start.isoformat()}  # fmt: skip
+        items.append(
+            NewItem(
+                company_id=company_id,
+                sync=name,
+                operation="create_account",
+                destination="fortnox",  # only companies whose books are in Fortnox
+                source_document=f"account {number} {year_start:%Y-%m-%d}",
+                finding_id=finding_id,
+                payload=payload,
+                version_of=payload,
+                needs_approval=True,
+                before={},
+                after={"account": number, "name": account_name, "year from": payload["year_start"]},
+            )
+        )
+    return items
+
+
 def _dimension(dimension: str) -> Propose:
     """The proposals of sync_accounting__{dimension}s: members Fortnox lacks, created."""
     name = f"sync_accounting__{dimension}s"
@@ -570,6 +602,12 @@ SYNCS: tuple[Sync, ...] = (
         "sync_accounting__articles",
         "articles from the ERP's products to the accounting system's register",
         _articles,
+        master_data=True,
+    ),
+    Sync(
+        "sync_accounting__accounts",
+        "accounts the ERP books on that a year's chart in Fortnox lacks, created there",
+        _accounts,
         master_data=True,
     ),
     Sync(

@@ -1,5 +1,6 @@
-"""Vouchers posted to a company's Fortnox over its API, customers and suppliers written to its
-registers, and the ERP's customer invoices created in its invoice register and booked.
+"""Vouchers posted to a company's Fortnox over its API; customers, suppliers, articles, cost
+centres, projects and accounts written to its registers and charts; and the ERP's customer
+invoices created in its invoice register and booked.
 
 Fortnox has no idempotency key, so each voucher's Description ends with its key token
 (``[lb:…]``). When the answer to a POST is lost (a timeout, a dropped connection, a 500 that
@@ -147,6 +148,9 @@ class FortnoxDestination:
             if item.operation in REGISTER_OPERATIONS:
                 yield item, self._upsert(client, item)
                 continue
+            if item.operation == "create_account":
+                yield item, self._account(client, item, years)
+                continue
             if item.operation not in ("create_voucher", "create_invoice"):
                 yield (
                     item,
@@ -211,6 +215,36 @@ class FortnoxDestination:
                 return Outcome(State.SENDING, message=f"{problem}; the lookup failed too: {exc}")
         return Outcome(State.SENDING, message=f"{problem}; Fortnox does not hold it either")
 
+    def _account(self, client: FortnoxClient, item: Item, years: list[dict]) -> Outcome:
+        """An account created in the chart of the financial year the item names. The
+        account's number is its key there: it is read before it is created, so a lost
+        answer never creates it twice."""
+        number = item.payload["number"]
+        year = _year_of(years, item.payload["year_start"])
+        if year is None:
+            return Outcome(
+                State.FAILED_TERMINAL,
+                message=f"the company's Fortnox has no financial year from "
+                f"{item.payload['year_start']}; create the year in Fortnox",
+            )
+        target = f"account {number} (year {year['Id']})"
+        problem = ""
+        for _ in range(POSTS_PER_ITEM):
+            try:
+                if _account_held(client, number, year["Id"]):
+                    return Outcome(State.POSTED, target)
+                client.post(
+                    f"/3/accounts?financialyear={year['Id']}",
+                    {"Account": {"Number": int(number),
+                                 "Description": item.payload["description"]}},
+                )  # fmt: skip
+                return Outcome(State.POSTED, target)
+            except REQUEST_FAILURES as exc:
+                if (settled := _settled_by(exc)) is not None:
+                    return settled
+                problem = str(exc)
+        return Outcome(State.SENDING, message=f"{problem}; not known whether Fortnox has it")
+
     def _invoice(self, client: FortnoxClient, item: Item) -> Outcome:
         """An ERP invoice created in the register under its own number and booked. The
         number is the invoice's key in Fortnox: after a lost answer the invoice is read
@@ -251,6 +285,12 @@ class FortnoxDestination:
                     path = f"/3/{register.path}/{quote(number, safe='')}"
                     if _holds(client, path, item.payload["fields"]):
                         found[item.item_id] = f"{register.what} {number}"
+                    continue
+                if item.operation == "create_account":
+                    year = _year_of(years, item.payload["year_start"])
+                    number = item.payload["number"]
+                    if year is not None and _account_held(client, number, year["Id"]):
+                        found[item.item_id] = f"account {number} (year {year['Id']})"
                     continue
                 if item.operation == "create_invoice":
                     number = item.payload["document_number"]
@@ -386,3 +426,14 @@ def _is_ours(invoice: dict, item: Item) -> bool:
 def _invoice_target(invoice: dict, number: str) -> str:
     booked = f"{invoice.get('VoucherSeries') or ''}{invoice.get('VoucherNumber') or ''}"
     return f"invoice {number}" + (f" ({booked})" if booked else "")
+
+
+def _account_held(client: FortnoxClient, number: str, year_id: int) -> bool:
+    """Whether the year's chart has the account."""
+    try:
+        client.get(f"/3/accounts/{int(number)}", {"financialyear": year_id})
+    except FortnoxRefused as exc:
+        if exc.status == 404:
+            return False
+        raise
+    return True

@@ -1,7 +1,7 @@
 """The books' frame: financial years, the chart of accounts per year, cost centres, projects,
-voucher series and the locked period. Read-only through the API, except cost centres and
-projects, which are also read one by one, created and updated (Description required; a
-project without a number gets the next free one)."""
+voucher series and the locked period. Read-only through the API, except accounts (read one by
+one and created in a year's chart), cost centres and projects (read one by one, created and
+updated; Description required; a project without a number gets the next free one)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from datetime import date
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
-from sandbox.fortnox.times import local_today, since
+from sandbox.fortnox.times import local_today, since, stamp
 from sandbox.fortnox.wire import (
     DUPLICATE,
     INVALID,
@@ -74,18 +74,14 @@ def accounts(ctx: Context, request: Request) -> Response:
     year = find_year(ctx, request)
     after = since(request)
     return page(
-        request, ctx.store, "Accounts",
+        request,
+        ctx.store,
+        "Accounts",
         "select * from accounts where year_id = ? and (? is null or modified_at > ?) "
         "order by number",
         (year["id"], after, after),
-        lambda r: present({
-            "@url": f"/3/accounts/{r['number']}", "Number": r["number"],
-            "Description": r["description"], "Active": bool(r["active"]), "SRU": r["sru"],
-            "Year": year["id"], "CostCenterSettings": r["cost_center_settings"],
-            "ProjectSettings": r["project_settings"],
-            "BalanceBroughtForward": money(r["balance_brought_forward"]),
-        }),
-    )  # fmt: skip
+        lambda r: _account_body(r, year["id"]),
+    )
 
 
 def cost_centers(ctx: Context, request: Request) -> Response:
@@ -123,6 +119,57 @@ def voucher_series(ctx: Context, request: Request) -> Response:
 
 def locked_period(ctx: Context, request: Request) -> Response:
     return json_response({"LockedPeriod": present({"EndDate": ctx.store.setting("locked_until")})})
+
+
+# -- accounts: read one, create (in a financial year's chart) -----------------------------------
+def _account_body(row: sqlite3.Row, year_id: int) -> dict:
+    return present({
+        "@url": f"/3/accounts/{row['number']}", "Number": row["number"],
+        "Description": row["description"], "Active": bool(row["active"]), "SRU": row["sru"],
+        "Year": year_id, "CostCenterSettings": row["cost_center_settings"],
+        "ProjectSettings": row["project_settings"],
+        "BalanceBroughtForward": money(row["balance_brought_forward"]),
+    })  # fmt: skip
+
+
+def get_account(ctx: Context, request: Request, number: int) -> Response:
+    year = find_year(ctx, request)
+    row = ctx.store.one(
+        "select * from accounts where year_id = ? and number = ?", (year["id"], number)
+    )
+    if row is None:
+        raise ApiError(404, NOT_FOUND, f"Konto {number} finns inte i räkenskapsår {year['id']}.")
+    return json_response({"Account": _account_body(row, year["id"])})
+
+
+def create_account(ctx: Context, request: Request) -> Response:
+    """An account in the chart of the financial year asked for (``financialyear``, else the
+    current one): a number of four digits, 1000–9999, and a description."""
+    body = body_of(request, "Account")
+    refuse_unknown(body, {"Number", "Description", "Active", "SRU"}, "Account")
+    year = find_year(ctx, request)
+    number = body.get("Number")
+    if not isinstance(number, int) or not 1000 <= number <= 9999:
+        raise ApiError(400, INVALID, "Number ska vara ett kontonummer 1000–9999.")
+    description = text(body, "Description", 200)
+    if description is None:
+        raise ApiError(400, INVALID, "Description krävs för kontot.")
+    active = boolean(body, "Active")
+    with ctx.store.transaction() as db:
+        if db.execute(
+            "select 1 from accounts where year_id = ? and number = ?", (year["id"], number)
+        ).fetchone():
+            raise ApiError(400, DUPLICATE, f"Konto {number} finns redan i räkenskapsåret.")
+        db.execute(
+            "insert into accounts (year_id, number, description, active, sru, modified_at) "
+            "values (?, ?, ?, ?, ?, ?)",
+            (year["id"], number, description, 1 if active is None else int(active),
+             body.get("SRU"), stamp(ctx.clock)),
+        )  # fmt: skip
+        row = db.execute(
+            "select * from accounts where year_id = ? and number = ?", (year["id"], number)
+        ).fetchone()
+    return json_response({"Account": _account_body(row, year["id"])}, 201)
 
 
 # -- cost centres and projects: read one, create, update -------------------------------------
@@ -271,6 +318,8 @@ def update_project(ctx: Context, request: Request, number: str) -> Response:
 ROUTES = [
     Rule("/3/financialyears", endpoint=financial_years, methods=["GET"]),
     Rule("/3/accounts", endpoint=accounts, methods=["GET"]),
+    Rule("/3/accounts", endpoint=create_account, methods=["POST"]),
+    Rule("/3/accounts/<int:number>", endpoint=get_account, methods=["GET"]),
     Rule("/3/costcenters", endpoint=cost_centers, methods=["GET"]),
     Rule("/3/costcenters", endpoint=create_cost_center, methods=["POST"]),
     Rule("/3/costcenters/<code>", endpoint=get_cost_center, methods=["GET"]),

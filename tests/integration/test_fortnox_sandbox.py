@@ -476,7 +476,8 @@ def test_cost_centres_projects_and_booking_an_invoice_answer_as_the_description_
     api: Api,
 ) -> None:
     """What the reverse ETL writes besides vouchers and registers: cost centres and projects
-    created, read and changed; an invoice booked into a voucher that refers to it."""
+    created, read and changed; an account created in a year's chart; an invoice booked into
+    a voucher that refers to it."""
     created = api.post("/3/costcenters", {"CostCenter": {"Code": "MARK", "Description": "Marknad"}})
     assert created["CostCenter"]["Active"] is True
     assert api.json("GET", "/3/costcenters/MARK")["CostCenter"]["Description"] == "Marknad"
@@ -499,6 +500,16 @@ def test_cost_centres_projects_and_booking_an_invoice_answer_as_the_description_
     assert nameless.status_code == 400 and "Description krävs" in nameless.text
     numbered = api.post("/3/projects", {"Project": {"Description": "Utan nummer"}})
     assert numbered["Project"]["ProjectNumber"].isdigit()
+
+    new_account = {"Account": {"Number": 3099, "Description": "Försäljning övrigt"}}
+    valid_request_body(api.corpus, "/3/accounts", "post", new_account)
+    account = api.json("POST", "/3/accounts?financialyear=2", 201, json=new_account)["Account"]
+    assert (account["Year"], account["Active"]) == (2, True)
+    assert api.json("GET", "/3/accounts/3099?financialyear=2")["Account"]["Number"] == 3099
+    assert api("GET", "/3/accounts/3099?financialyear=1").status_code == 404  # another year
+    again = api("POST", "/3/accounts?financialyear=2",
+                json={"Account": {"Number": 3099, "Description": "x"}})  # fmt: skip
+    assert again.status_code == 400 and "finns redan" in again.text
 
     api.post("/3/customers", CUSTOMER)
     one_row = invoice("1")["Invoice"]["InvoiceRows"][:1]

@@ -220,6 +220,34 @@ def test_refused_vouchers_end_with_the_reason_and_the_others_go_through(
     assert again.nothing and "pushed already" in again.nothing[0]
 
 
+def account(number: str, year_start: str = "2025-01-01") -> NewItem:
+    payload = {"number": number, "description": f"Konto {number}", "year_start": year_start}
+    return NewItem(
+        company_id="demo_ab", sync=SYNC, operation="create_account", destination="fortnox",
+        source_document=f"account {number} {year_start}", finding_id=None, payload=payload,
+        version_of=payload, needs_approval=True, before={}, after={},
+    )  # fmt: skip
+
+
+def test_accounts_are_created_in_the_years_chart_once(home: Path, sandbox: Sandbox) -> None:
+    """An account the year's chart lacks is created there; one it has is left as it is; a
+    year Fortnox does not have is refused with the reason, before any request."""
+    approved(home, [account("3099"), account("3001"), account("3098", "2031-01-01")])
+    sandbox.app.faults = Faults(drop_after_rate=0.3, seed=3)  # answers lost after the work
+    result = push(Paths(home), settings_of(home), "anna")
+    assert {item.payload["number"] for item in result.posted} == {"3099", "3001"}
+    [(refused, reason)] = result.failed
+    assert refused.payload["number"] == "3098" and "no financial year from 2031" in reason
+    year = sandbox.store.one("select id from financial_years where from_date = '2025-01-01'")
+    rows = sandbox.store.rows(
+        "select number, description from accounts where year_id = ? and number in (3001, 3099)",
+        (year["id"],),
+    )
+    described = {row["number"]: row["description"] for row in rows}
+    assert described[3099] == "Konto 3099"
+    assert described[3001] != "Konto 3001"  # the chart's own account is left as it was
+
+
 def test_two_pushes_at_once_are_refused(home: Path, sandbox: Sandbox) -> None:
     approved(home, [voucher(1)])
     paths = Paths(home)
@@ -608,4 +636,3 @@ def test_erp_products_reach_fortnox_as_articles(demo_with_erp: Path) -> None:
     assert Decimal(str(fortnox.get("/3/articles/A1003")["Article"]["SalesPrice"])) == 3190
     run_steps(home, "ingest", "build", "publish")
     assert warehouse_rows(home, "select count(*) from marts.sync_accounting__articles") == [(0,)]
-

@@ -9,6 +9,7 @@
 {%- set checks = {'int_rec__duplicate_bookings': 'document_type'} -%}
 {%- if erp_invoices -%}
     {%- do checks.update({
+        'int_rec__accounts_not_in_books': 'document_type',
         'int_rec__invoices_not_booked': 'document_type',
         'int_rec__invoice_amount_mismatches': 'document_type',
         'int_rec__invoice_dimension_mismatches': 'document_type',
