@@ -486,6 +486,66 @@ ERP_PARTY_FIELDS = {
 }
 
 
+def _supplier_invoices(
+    con: duckdb.DuckDBPyConnection, settings: Settings, asked: date | None
+) -> list[NewItem]:
+    name = "sync_accounting__supplier_invoices"
+    if not _published(con, name):
+        return []
+    result = con.execute(
+        f"select s.*, f.details from {name} s join rec_findings f using (finding_id) "
+        "order by s.company_id, s.invoice_number, s.row_number"
+    )
+    columns = [c[0] for c in result.description]
+    invoices: dict[tuple[str, str], dict] = {}
+    for values in result.fetchall():
+        row = dict(zip(columns, values, strict=True))
+        invoice = invoices.setdefault(
+            (row["company_id"], row["invoice_number"]),
+            {
+                "finding_id": row["finding_id"],
+                "supplier_number": row["supplier_number"],
+                "supplier_invoice_number": row["supplier_invoice_number"],
+                "text": f"Leverantörsfaktura {row['supplier_invoice_number']} från "
+                f"leverantör {row['supplier_number']}",
+                "date": row["invoice_date"].isoformat(),
+                "vat": str(row["invoice_vat_amount"]),
+                "total": str(row["invoice_total_amount"]),
+                "finding": row["details"],
+                "rows": [],
+            },
+        )
+        invoice["rows"].append(
+            _voucher_row(
+                row["account_number"],
+                row["cost_centre_code"],
+                row["project_code"],
+                row["net_amount"],
+            )
+        )
+    items = []
+    for (company_id, number), invoice in invoices.items():
+        finding_id = invoice.pop("finding_id")
+        items.append(
+            NewItem(
+                company_id=company_id,
+                sync=name,
+                operation="create_supplier_invoice",
+                destination="fortnox",  # only companies whose books are in Fortnox
+                source_document=f"supplier invoice {number}",
+                finding_id=finding_id,
+                payload=invoice,
+                version_of={k: invoice[k] for k in ("supplier_number",
+                                                    "supplier_invoice_number", "rows")},
+                needs_approval=True,  # it books a voucher
+                before={"finding": invoice["finding"]},
+                after={"supplier invoice": invoice["supplier_invoice_number"],
+                       "total": invoice["total"], "VAT": invoice["vat"]},
+            )
+        )  # fmt: skip
+    return items
+
+
 def _erp_parties(
     con: duckdb.DuckDBPyConnection, settings: Settings, asked: date | None
 ) -> list[NewItem]:
@@ -575,6 +635,11 @@ SYNCS: tuple[Sync, ...] = (
         "sync_accounting__correction_vouchers",
         "correction vouchers for findings (a reversal of a duplicate booking, …)",
         _correction_vouchers,
+    ),
+    Sync(
+        "sync_accounting__supplier_invoices",
+        "ERP supplier invoices the books lack, created and booked in Fortnox's register",
+        _supplier_invoices,
     ),
     Sync(
         "sync_accounting__invoice_vouchers",

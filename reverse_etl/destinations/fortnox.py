@@ -48,6 +48,9 @@ class Register:
     what: str  # for target ids: "customer 1003"
 
 
+#: the operations whose date Fortnox holds to its financial years and locked period
+DATED_OPERATIONS = ("create_voucher", "create_invoice", "create_supplier_invoice")
+
 #: the register each upsert operation writes
 REGISTER_OPERATIONS = {
     "upsert_customer": Register("customers", "Customer", "CustomerNumber", "customer"),
@@ -115,6 +118,37 @@ def invoice_body(item: Item) -> dict:
     }
 
 
+def supplier_invoice_body(item: Item) -> dict:
+    """An ERP supplier invoice as Fortnox creates it: the lines' net amounts on their
+    accounts, the total and VAT (Fortnox adds the VAT and payable rows). Comments carry the
+    item's key token."""
+    payload = item.payload
+    rows = [
+        {
+            name: value
+            for name, value in (
+                ("Account", int(row["account"])),
+                ("Debit", Decimal(row["amount"])),
+                ("CostCenter", row.get("cost_centre")),
+                ("Project", row.get("project")),
+            )
+            if value not in (None, "")
+        }
+        for row in payload["rows"]
+    ]
+    return {
+        "SupplierInvoice": {
+            "SupplierNumber": payload["supplier_number"],
+            "InvoiceNumber": payload["supplier_invoice_number"],
+            "InvoiceDate": payload["date"],
+            "Total": Decimal(payload["total"]),
+            "VAT": Decimal(payload["vat"]),
+            "Comments": f"ERP invoice {payload['supplier_invoice_number']} [{item.token}]",
+            "SupplierInvoiceRows": rows,
+        }
+    }
+
+
 class FortnoxDestination:
     def __init__(self, paths: Paths, user: str = "ledgerbridge", client=None) -> None:
         self.paths = paths
@@ -151,7 +185,11 @@ class FortnoxDestination:
             if item.operation == "create_account":
                 yield item, self._account(client, item, years)
                 continue
-            if item.operation not in ("create_voucher", "create_invoice"):
+            if item.operation not in (
+                "create_voucher",
+                "create_invoice",
+                "create_supplier_invoice",
+            ):
                 yield (
                     item,
                     Outcome(State.FAILED_TERMINAL, message=f"Fortnox cannot take {item.operation}"),
@@ -162,6 +200,8 @@ class FortnoxDestination:
                 yield item, Outcome(State.FAILED_TERMINAL, message=refused)
             elif item.operation == "create_invoice":
                 yield item, self._invoice(client, item)
+            elif item.operation == "create_supplier_invoice":
+                yield item, self._supplier_invoice(client, item)
             else:
                 year = _year_of(years, item.payload["date"])
                 yield item, self._post(client, item, year["Id"])
@@ -273,6 +313,42 @@ class FortnoxDestination:
                 problem = str(exc)
         return Outcome(State.SENDING, message=f"{problem}; not known whether Fortnox has it")
 
+    def _supplier_invoice(self, client: FortnoxClient, item: Item) -> Outcome:
+        """An ERP supplier invoice created in the register and booked. Fortnox numbers it
+        itself, so it is found by the supplier and the supplier's invoice number: read before
+        it is created, it is never created twice, and booked if it is not yet."""
+        payload = item.payload
+        problem = ""
+        for _ in range(POSTS_PER_ITEM):
+            try:
+                invoice = _supplier_invoice_of(client, item)
+                if invoice is None:
+                    invoice = (
+                        client.post("/3/supplierinvoices", supplier_invoice_body(item)).get(
+                            "SupplierInvoice"
+                        )
+                        or {}
+                    )
+                elif not _is_ours(invoice, item, party="SupplierNumber"):
+                    return Outcome(
+                        State.FAILED_TERMINAL,
+                        message=f"Fortnox has supplier {payload['supplier_number']}'s invoice "
+                        f"{payload['supplier_invoice_number']} already, of {invoice.get('Total')}"
+                        ": not the ERP's; find out which is right before booking either",
+                    )
+                given = invoice["GivenNumber"]
+                if not invoice.get("Booked"):
+                    invoice = (
+                        client.put(f"/3/supplierinvoices/{given}/bookkeep").get("SupplierInvoice")
+                        or {}
+                    )
+                return Outcome(State.POSTED, _invoice_target(invoice, given, "supplier invoice"))
+            except REQUEST_FAILURES as exc:
+                if (settled := _settled_by(exc)) is not None:
+                    return settled
+                problem = str(exc)
+        return Outcome(State.SENDING, message=f"{problem}; not known whether Fortnox has it")
+
     def lookup(self, company: Company, items: list[Item]) -> dict[int, str]:
         found = {}
         try:
@@ -291,6 +367,16 @@ class FortnoxDestination:
                     number = item.payload["number"]
                     if year is not None and _account_held(client, number, year["Id"]):
                         found[item.item_id] = f"account {number} (year {year['Id']})"
+                    continue
+                if item.operation == "create_supplier_invoice":
+                    invoice = _supplier_invoice_of(client, item)
+                    if (
+                        invoice
+                        and invoice.get("Booked")
+                        and _is_ours(invoice, item, party="SupplierNumber")
+                    ):
+                        given = invoice["GivenNumber"]
+                        found[item.item_id] = _invoice_target(invoice, given, "supplier invoice")
                     continue
                 if item.operation == "create_invoice":
                     number = item.payload["document_number"]
@@ -413,19 +499,36 @@ def _target(voucher: dict, year_id: int) -> str:
     return f"{voucher.get('VoucherSeries', '')}{voucher.get('VoucherNumber', '')} (year {year_id})"
 
 
-def _is_ours(invoice: dict, item: Item) -> bool:
-    """Whether Fortnox's invoice of this number is the one the item writes: it carries the
-    token, or (created by hand) it is to the same customer for the same total."""
+def _is_ours(invoice: dict, item: Item, party: str = "CustomerNumber") -> bool:
+    """Whether Fortnox's invoice is the one the item writes: it carries the token, or
+    (created by hand) it is to or from the same party for the same total."""
     if str(invoice.get("Comments") or "").endswith(f"[{item.token}]"):
         return True
-    return str(invoice.get("CustomerNumber")) == item.payload["customer_number"] and Decimal(
-        str(invoice.get("Total") or 0)
-    ) == Decimal(item.payload["total"])
+    wanted = item.payload["customer_number" if party == "CustomerNumber" else "supplier_number"]
+    return str(invoice.get(party)) == wanted and Decimal(str(invoice.get("Total") or 0)) == Decimal(
+        item.payload["total"]
+    )
 
 
-def _invoice_target(invoice: dict, number: str) -> str:
+def _invoice_target(invoice: dict, number: str, what: str = "invoice") -> str:
     booked = f"{invoice.get('VoucherSeries') or ''}{invoice.get('VoucherNumber') or ''}"
-    return f"invoice {number}" + (f" ({booked})" if booked else "")
+    return f"{what} {number}" + (f" ({booked})" if booked else "")
+
+
+def _supplier_invoice_of(client: FortnoxClient, item: Item) -> dict | None:
+    """The supplier's invoice of the item's number in Fortnox's register (not cancelled), read
+    in full, or None."""
+    payload = item.payload
+    params = {"suppliernumber": payload["supplier_number"]}
+    for invoices in client.pages("/3/supplierinvoices", "SupplierInvoices", params):
+        for listed in invoices:
+            if listed.get("InvoiceNumber") == payload["supplier_invoice_number"] and not listed.get(
+                "Cancel"
+            ):
+                return client.get(f"/3/supplierinvoices/{listed['GivenNumber']}").get(
+                    "SupplierInvoice"
+                )
+    return None
 
 
 def _account_held(client: FortnoxClient, number: str, year_id: int) -> bool:

@@ -1,5 +1,6 @@
 """What customer and supplier invoices share: amounts kept to the öre, due dates from terms of
-payment, the financial year an invoice date falls in, and the filters of their lists."""
+payment, the financial year an invoice date falls in, the filters of their lists, and booking
+one (its voucher, referring to it)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from werkzeug.wrappers import Request
 
+from sandbox.fortnox import rules
 from sandbox.fortnox.times import since
 from sandbox.fortnox.wire import CENT, INVALID, OUTSIDE_YEAR, ApiError, number
 
@@ -98,3 +100,43 @@ def list_where(request: Request, today: date, party_column: str, party_param: st
             raise ApiError(400, INVALID, f"filter ska vara ett av {', '.join(LIST_FILTERS)}.")
         clauses.append(LIST_FILTERS[wanted])
     return " and ".join(clauses), params
+
+
+#: (account, debit, credit, cost centre, project) of a booking's voucher row
+BookingRow = tuple[int, Decimal, Decimal, str | None, str | None]
+
+
+def book_document(
+    db: sqlite3.Connection,
+    year: sqlite3.Row,
+    series: str,
+    booked_on: date,
+    description: str,
+    reference: tuple[str, str],
+    rows: list[BookingRow],
+    now: str,
+) -> int:
+    """Write the voucher that books an invoice (``reference``: its type and number) in the
+    year's series, held to the year's chart and balanced; its number."""
+    if not db.execute("select 1 from voucher_series where code = ?", (series,)).fetchone():
+        raise ApiError(400, INVALID, f"Verifikationsserien {series} finns inte.")
+    chart = rules.Chart.load(db, year["id"])
+    for index, (account, _, _, cost_center, project) in enumerate(rows, 1):
+        rules.check_account(chart, index, account, cost_center, project)
+    rules.check_balance(sum(row[1] for row in rows), sum(row[2] for row in rows))
+    (number_,) = db.execute(
+        "select coalesce(max(number), 0) + 1 from vouchers where year_id = ? and series = ?",
+        (year["id"], series),
+    ).fetchone()
+    db.execute(
+        "insert into vouchers values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (year["id"], series, number_, booked_on.isoformat(), description, None, reference[0],
+         reference[1], None, None, now),
+    )  # fmt: skip
+    db.executemany(
+        "insert into voucher_rows values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(year["id"], series, number_, i, account, str(debit), str(credit), cost_center,
+          project, None, None, None)
+         for i, (account, debit, credit, cost_center, project) in enumerate(rows, 1)],
+    )  # fmt: skip
+    return number_

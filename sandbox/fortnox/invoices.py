@@ -24,7 +24,9 @@ from werkzeug.wrappers import Request, Response
 
 from sandbox.fortnox import rules
 from sandbox.fortnox.documents import (
+    BookingRow,
     amount_text,
+    book_document,
     cents,
     currency_rate,
     due_date,
@@ -328,7 +330,7 @@ def bookkeep_invoice(ctx: Context, request: Request, document: int) -> Response:
     rules.check_date(
         booked_on, year["from_date"], year["to_date"], ctx.store.setting("locked_until")
     )
-    lines: list[tuple[int, Decimal, Decimal, str | None, str | None]] = [
+    lines: list[BookingRow] = [
         (RECEIVABLES_ACCOUNT, Decimal(invoice["total"]), Decimal(0), None, None)
     ]
     vat_by_rate: dict[int, Decimal] = {}
@@ -342,29 +344,10 @@ def bookkeep_invoice(ctx: Context, request: Request, document: int) -> Response:
     lines += [(SALES_VAT_ACCOUNTS[rate], Decimal(0), amount, None, None)
               for rate, amount in sorted(vat_by_rate.items(), reverse=True)]  # fmt: skip
     with ctx.store.transaction() as db:
-        if not db.execute(
-            "select 1 from voucher_series where code = ?", (INVOICE_SERIES,)
-        ).fetchone():
-            raise ApiError(400, INVALID, f"Verifikationsserien {INVOICE_SERIES} finns inte.")
-        chart = rules.Chart.load(db, year["id"])
-        for index, (account, _, _, cost_center, project) in enumerate(lines, 1):
-            rules.check_account(chart, index, account, cost_center, project)
-        rules.check_balance(sum(line[1] for line in lines), sum(line[2] for line in lines))
-        (number,) = db.execute(
-            "select coalesce(max(number), 0) + 1 from vouchers where year_id = ? and series = ?",
-            (year["id"], INVOICE_SERIES),
-        ).fetchone()
-        db.execute(
-            "insert into vouchers values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (year["id"], INVOICE_SERIES, number, booked_on.isoformat(),
-             f"Kundfaktura {document} {invoice['customer_name']}", None, "INVOICE",
-             str(document), invoice["cost_center"], invoice["project"], stamp(ctx.clock)),
-        )  # fmt: skip
-        db.executemany(
-            "insert into voucher_rows values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(year["id"], INVOICE_SERIES, number, i, account, str(debit), str(credit),
-              cost_center, project, None, None, None)
-             for i, (account, debit, credit, cost_center, project) in enumerate(lines, 1)],
+        number = book_document(
+            db, year, INVOICE_SERIES, booked_on,
+            f"Kundfaktura {document} {invoice['customer_name']}", ("INVOICE", str(document)),
+            lines, stamp(ctx.clock),
         )  # fmt: skip
         db.execute(
             "update invoices set booked = 1, voucher_series = ?, voucher_number = ?, "

@@ -7,19 +7,28 @@ row on the input-VAT account and the TOT row on the supplier-debt account (setti
 ``account_input_vat`` and ``account_supplier_debt``, 2641 and 2440 as in a new BAS company),
 and the rows must balance. Every row's account is held to the chart of the year the invoice
 date falls in. The OpenAPI description types Total, VAT, Balance and CurrencyRate as strings;
-they are written so, digit for digit.
+they are written so, digit for digit. ``PUT …/bookkeep`` books one: a voucher in series D
+referring to it.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from datetime import date
 from decimal import Decimal
 
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
 from sandbox.fortnox import rules
-from sandbox.fortnox.documents import amount_text, currency_rate, due_date, list_where, year_of
+from sandbox.fortnox.documents import (
+    amount_text,
+    book_document,
+    currency_rate,
+    due_date,
+    list_where,
+    year_of,
+)
 from sandbox.fortnox.times import local_today, stamp
 from sandbox.fortnox.wire import (
     DUPLICATE,
@@ -240,8 +249,51 @@ def _given_number(db: sqlite3.Connection, body: dict) -> int:
     return given
 
 
+# -- booking ----------------------------------------------------------------------------------
+#: Fortnox's series for supplier invoices (Leverantörsfakturor)
+SUPPLIER_INVOICE_SERIES = "D"
+
+
+def bookkeep_supplier_invoice(ctx: Context, request: Request, given: int) -> Response:
+    """PUT /3/supplierinvoices/{n}/bookkeep: the invoice's voucher, its rows as the invoice
+    keeps them (cost rows, VAT, the payable), referring to it (SUPPLIERINVOICE). A booked or
+    cancelled invoice is refused."""
+    with ctx.store.transaction() as db:
+        invoice, rows = _found(db, given)
+    if invoice["cancelled"]:
+        raise ApiError(400, INVALID, f"Leverantörsfaktura {given} är makulerad.")
+    if invoice["booked"]:
+        raise ApiError(400, INVALID, f"Leverantörsfaktura {given} är redan bokförd.")
+    booked_on = date.fromisoformat(invoice["invoice_date"])
+    with ctx.store.transaction() as db:
+        year = year_of(db, booked_on)
+    rules.check_date(
+        booked_on, year["from_date"], year["to_date"], ctx.store.setting("locked_until")
+    )
+    lines = [(r["account"], Decimal(r["debit"]), Decimal(r["credit"]), r["cost_center"],
+              r["project"]) for r in rows]  # fmt: skip
+    with ctx.store.transaction() as db:
+        number = book_document(
+            db, year, SUPPLIER_INVOICE_SERIES, booked_on,
+            f"Leverantörsfaktura {given} {invoice['supplier_name']}",
+            ("SUPPLIERINVOICE", str(given)), lines, stamp(ctx.clock),
+        )  # fmt: skip
+        db.execute(
+            "update supplier_invoices set booked = 1, voucher_series = ?, voucher_number = ?, "
+            "voucher_year = ?, modified_at = ? where given_number = ?",
+            (SUPPLIER_INVOICE_SERIES, number, year["id"], stamp(ctx.clock), given),
+        )
+        invoice, rows = _found(db, given)
+    return json_response({"SupplierInvoice": render_supplier_invoice(invoice, rows)})
+
+
 ROUTES = [
     Rule("/3/supplierinvoices", endpoint=list_supplier_invoices, methods=["GET"]),
     Rule("/3/supplierinvoices", endpoint=create_supplier_invoice, methods=["POST"]),
     Rule("/3/supplierinvoices/<int:given>", endpoint=get_supplier_invoice, methods=["GET"]),
+    Rule(
+        "/3/supplierinvoices/<int:given>/bookkeep",
+        endpoint=bookkeep_supplier_invoice,
+        methods=["PUT"],
+    ),
 ]

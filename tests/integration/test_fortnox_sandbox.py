@@ -528,6 +528,23 @@ def test_cost_centres_projects_and_booking_an_invoice_answer_as_the_description_
     again = api("PUT", f"/3/invoices/{number}/bookkeep")
     assert again.status_code == 400 and "redan bokförd" in again.text
 
+    supplier = api.post("/3/suppliers", SUPPLIER)["Supplier"]["SupplierNumber"]
+    with api.app.store.transaction() as db:
+        db.execute("insert or ignore into accounts (year_id, number, description, modified_at) "
+                   "values (2, 4010, 'Inköp', 'x'), (2, 2641, 'Ingående moms', 'x'), "
+                   "(2, 2440, 'Leverantörsskulder', 'x')")  # fmt: skip
+        db.execute("insert or ignore into cost_centers values ('LAGER', 'Lager', 1, null)")
+        db.execute("insert into voucher_series values ('D', 'Leverantörsfakturor', 0)")
+    given = api.post("/3/supplierinvoices", supplier_invoice(supplier))["SupplierInvoice"][
+        "GivenNumber"]  # fmt: skip
+    booked = api.json("PUT", f"/3/supplierinvoices/{given}/bookkeep")["SupplierInvoice"]
+    assert booked["Booked"] is True and booked["Vouchers"][0]["ReferenceType"] == "SUPPLIERINVOICE"
+    voucher = api.json("GET", f"/3/vouchers/D/{booked['VoucherNumber']}?financialyear=2")[
+        "Voucher"]  # fmt: skip
+    assert voucher["ReferenceNumber"] == given
+    rows = {row["Account"]: row["Debit"] - row["Credit"] for row in voucher["VoucherRows"]}
+    assert rows == {4010: Decimal("900.00"), 2641: Decimal("225.00"), 2440: Decimal("-1125.00")}
+
 
 def test_an_invoice_is_computed_to_the_ore_with_decimal(api: Api) -> None:
     api.post("/3/customers", CUSTOMER)

@@ -248,6 +248,47 @@ def test_accounts_are_created_in_the_years_chart_once(home: Path, sandbox: Sandb
     assert described[3001] != "Konto 3001"  # the chart's own account is left as it was
 
 
+def supplier_invoice(n: int) -> NewItem:
+    """An ERP supplier invoice (supplier 2001's number X-n) to create and book in Fortnox."""
+    net = Decimal(800 + n)
+    payload = {"supplier_number": "2001", "supplier_invoice_number": f"X-{n}",
+               "date": "2025-12-15", "text": f"Leverantörsfaktura X-{n}",
+               "vat": str(net / 4), "total": str(net * Decimal("1.25")),
+               "rows": [{"account": "4010", "cost_centre": "LAGER", "project": None,
+                         "amount": str(net)}]}  # fmt: skip
+    return NewItem(
+        company_id="demo_ab", sync=SYNC, operation="create_supplier_invoice",
+        destination="fortnox", source_document=f"supplier invoice X-{n}", finding_id=None,
+        payload=payload, version_of=payload, needs_approval=True, before={}, after={},
+    )  # fmt: skip
+
+
+def test_supplier_invoices_are_created_and_booked_once(home: Path, sandbox: Sandbox) -> None:
+    """Fortnox numbers a supplier invoice itself: it is found by supplier and the supplier's
+    number, so lost answers and a second push never create or book one twice."""
+    approved(home, [supplier_invoice(n) for n in range(4)])
+    sandbox.app.faults = Faults(error_rate=0.2, drop_after_rate=0.2, seed=11)
+    for _ in range(6):
+        if states(home).get("POSTED", 0) == 4:
+            break
+        push(Paths(home), settings_of(home), "anna")
+    sandbox.app.faults = Faults()
+    assert states(home) == {"POSTED": 4}
+    invoices = sandbox.store.rows(
+        "select invoice_number, booked, total, given_number from supplier_invoices "
+        "where invoice_number like 'X-%' order by invoice_number"
+    )
+    assert [(r["invoice_number"], r["booked"]) for r in invoices] == [
+        (f"X-{n}", 1) for n in range(4)
+    ]
+    bookings = sandbox.store.rows(
+        "select reference_number, count(*) as vouchers from vouchers "
+        "where reference_type = 'SUPPLIERINVOICE' and reference_number in "
+        f"({', '.join(repr(str(r['given_number'])) for r in invoices)}) group by 1"
+    )
+    assert sorted(r["vouchers"] for r in bookings) == [1, 1, 1, 1]
+
+
 def test_two_pushes_at_once_are_refused(home: Path, sandbox: Sandbox) -> None:
     approved(home, [voucher(1)])
     paths = Paths(home)
