@@ -1,6 +1,6 @@
 """Vouchers posted to a company's Fortnox over its API; customers, suppliers, articles, cost
-centres, projects and accounts written to its registers and charts; and the ERP's customer
-invoices created in its invoice register and booked.
+centres, projects and accounts written to its registers and charts; and the ERP's customer and
+supplier invoices created in its invoice registers and booked.
 
 Fortnox has no idempotency key, so each voucher's Description ends with its key token
 (``[lb:…]``). When the answer to a POST is lost (a timeout, a dropped connection, a 500 that
@@ -10,9 +10,11 @@ refusal (HTTP 4xx: a locked period, an account that needs a cost centre, …) en
 FAILED_TERMINAL with Fortnox's message, and the other items go on.
 
 Before sending, each voucher's and invoice's date is checked against the company's financial
-years and locked period: such an item is refused here, without a request, with the same kind
-of message. An invoice is known in Fortnox by its number (the ERP's), so it needs no lookup
-by token: it is read before it is created, and booked (``/bookkeep``) if it is not yet.
+years and locked period, and each voucher row against the year's chart (the account exists
+and is active; its cost-centre and project settings allow the row's dimensions): such an item
+is refused here, without a request, with the same kind of message. An invoice is known in
+Fortnox by its number (the ERP's), so it needs no lookup by token: it is read before it is
+created, and booked (``/bookkeep``) if it is not yet.
 """
 
 from __future__ import annotations
@@ -154,6 +156,7 @@ class FortnoxDestination:
         self.paths = paths
         self.user = user
         self._client = client
+        self._charts: dict[int, dict[int, dict]] = {}  # year id → its accounts, per push
 
     @property
     def stats(self) -> Stats | None:
@@ -204,7 +207,32 @@ class FortnoxDestination:
                 yield item, self._supplier_invoice(client, item)
             else:
                 year = _year_of(years, item.payload["date"])
-                yield item, self._post(client, item, year["Id"])
+                try:
+                    refused = _rows_refused(item, self._chart(client, year["Id"]))
+                except REQUEST_FAILURES as exc:
+                    yield (
+                        item,
+                        _settled_by(exc)
+                        or Outcome(
+                            State.FAILED_RETRYABLE, message=f"could not read the chart: {exc}"
+                        ),
+                    )
+                    continue
+                if refused is not None:
+                    yield item, Outcome(State.FAILED_TERMINAL, message=refused)
+                else:
+                    yield item, self._post(client, item, year["Id"])
+
+    def _chart(self, client: FortnoxClient, year_id: int) -> dict[int, dict]:
+        """The year's accounts (number → Fortnox's account), read once per push."""
+        charts = self._charts
+        if year_id not in charts:
+            charts[year_id] = {
+                int(account["Number"]): account
+                for accounts in client.pages("/3/accounts", "Accounts", {"financialyear": year_id})
+                for account in accounts
+            }
+        return charts[year_id]
 
     def _post(self, client: FortnoxClient, item: Item, year_id: int) -> Outcome:
         problem = ""
@@ -427,6 +455,34 @@ def _settled_by(exc: FortnoxError) -> Outcome | None:
         return Outcome(State.FAILED_TERMINAL, message=str(exc))
     if isinstance(exc, FortnoxUnreachable | FortnoxNotAuthorized):
         return Outcome(State.FAILED_RETRYABLE, message=str(exc))
+    return None
+
+
+def _rows_refused(item: Item, chart: dict[int, dict]) -> str | None:
+    """Why Fortnox would refuse the voucher's rows, if it would: an account missing from the
+    year's chart or inactive, or a cost centre or project its settings forbid or demand. Said
+    before anything is sent."""
+    for index, row in enumerate(item.payload["rows"], 1):
+        number = int(row["account"])
+        account = chart.get(number)
+        if account is None:
+            return f"row {index}: account {number} is not in the year's chart in Fortnox"
+        if account.get("Active") is False:
+            return f"row {index}: account {number} is inactive in Fortnox"
+        for given, setting, what in (
+            (row.get("cost_centre"), account.get("CostCenterSettings"), "cost centre"),
+            (row.get("project"), account.get("ProjectSettings"), "project"),
+        ):
+            if given and setting == "NOTALLOWED":
+                return (
+                    f"row {index}: account {number} allows no {what} in Fortnox ({given} "
+                    "given); change the account's setting in Fortnox, or the row"
+                )
+            if not given and setting == "MANDATORY":
+                return (
+                    f"row {index}: account {number} needs a {what} in Fortnox; change the "
+                    "account's setting in Fortnox, or give the row one"
+                )
     return None
 
 

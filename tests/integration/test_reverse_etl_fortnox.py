@@ -289,6 +289,24 @@ def test_supplier_invoices_are_created_and_booked_once(home: Path, sandbox: Sand
     assert sorted(r["vouchers"] for r in bookings) == [1, 1, 1, 1]
 
 
+def test_rows_the_years_chart_refuses_are_refused_before_sending(
+    home: Path, sandbox: Sandbox
+) -> None:
+    """Account settings are checked before a voucher is sent: a cost centre on an account
+    that allows none, an account the year's chart lacks. Nothing of them reaches Fortnox."""
+    on_bank = voucher(1)
+    on_bank.payload["rows"][0]["cost_centre"] = "KONS"  # 1930 allows no cost centre
+    unknown = voucher(2)
+    unknown.payload["rows"][1]["account"] = "3999"
+    tokens = approved(home, [on_bank, unknown, voucher(3)])
+    result = push(Paths(home), settings_of(home), "anna")
+    reasons = {item.payload["text"]: message for item, message in result.failed}
+    assert "account 1930 allows no cost centre in Fortnox (KONS given)" in reasons["Insättning 1"]
+    assert "account 3999 is not in the year's chart" in reasons["Insättning 2"]
+    assert [item.payload["text"] for item in result.posted] == ["Insättning 3"]
+    assert booked(sandbox, tokens) == {tokens[0]: 0, tokens[1]: 0, tokens[2]: 1}
+
+
 def test_two_pushes_at_once_are_refused(home: Path, sandbox: Sandbox) -> None:
     approved(home, [voucher(1)])
     paths = Paths(home)
