@@ -10,6 +10,7 @@ import os
 import shutil
 import sqlite3
 import time
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -277,12 +278,24 @@ def test_verify_says_when_a_posted_voucher_is_absent_after_a_later_publish(home:
     assert "absent" in absent.output and "does not hold it" in absent.output
 
 
-@pytest.fixture
-def home_with_erp(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Acme AB with its ERP export beside its SIE books: the invoice checks run."""
+@pytest.fixture(params=["erp export", "tryton"])
+def books_with_erp(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Path, Path]]:
+    """A company whose books are SIE files, with its ERP beside them, so the invoice checks
+    run: the ERP as a JSON Lines export, or the sandbox Tryton (the demo with --accounting
+    sie). The home and its SIE folder."""
     root = tmp_path_factory.mktemp("retl-erp")
-    demo = generate(DemoOptions(scale=3000), root / "files")
     home = root / "home"
+    if request.param == "tryton":
+        demo = run_cli("demo", "--no-serve", "--accounting", "sie", home=home, timeout=900)
+        assert demo.returncode == 0, demo.output
+        try:
+            yield home, home / "demo" / "sie"
+        finally:
+            run_cli("sandbox", "down", home=home)
+        return
+    demo = generate(DemoOptions(scale=3000), root / "files")
     home.mkdir()
     (home / "ledgerbridge.toml").write_text(
         f'[companies.acme]\nname = "Acme AB"\norgnr = "{demo.orgnr}"\n'
@@ -291,18 +304,20 @@ def home_with_erp(tmp_path_factory: pytest.TempPathFactory) -> Path:
         encoding="utf-8",
     )
     run_steps(home, "ingest", "build", "publish")
-    return home
+    yield home, demo.sie_files[0].parent
 
 
 INVOICE_KINDS = ("duplicate_booking", "amount_mismatch", "dimension_mismatch", "invoice_not_booked")
 
 
-def test_invoice_findings_are_corrected_through_a_sie_4i_file(home_with_erp: Path) -> None:
+def test_invoice_findings_are_corrected_through_a_sie_4i_file(
+    books_with_erp: tuple[Path, Path],
+) -> None:
     """Every invoice finding of a company whose books are SIE files gets its vouchers in one
     SIE 4I file: reversals, rebookings as the ERP has the invoice, and the invoices the books
     lack, each dated in its own period (the last fiscal year is open). Imported and read
     back, none of those findings is left, and no new one appears."""
-    home = home_with_erp
+    home, sie_folder = books_with_erp
     every = "select kind, document from marts.rec_findings order by 1, 2"
     before = warehouse_rows(home, every)
     corrected = [(kind, document) for kind, document in before if kind in INVOICE_KINDS]
@@ -312,7 +327,7 @@ def test_invoice_findings_are_corrected_through_a_sie_4i_file(home_with_erp: Pat
     assert run_cli("approve", "--all", "--as", "bertil", home=home).returncode == 0
     pushed = run_cli("push", "--as", "anna", home=home)
     assert pushed.returncode == 0 and ", 0 failed" in pushed.output, pushed.output
-    [written] = outbox_files(home)
+    [written] = sorted((home / "outbox").glob("*/*.si"))
     with SieReader(written, mode="strict") as reader:
         vouchers = list(reader.vouchers())
     not_booked = [d for k, d in corrected if k == "invoice_not_booked"]
@@ -321,7 +336,6 @@ def test_invoice_findings_are_corrected_through_a_sie_4i_file(home_with_erp: Pat
                      or v.text.startswith(f"Leverantörsfaktura {number} ")]  # fmt: skip
         assert sum(row.amount for row in booking.rows) == 0
 
-    sie_folder = Path((home / "ledgerbridge.toml").read_text().split('folder = "')[1].split('"')[0])
     import_sie4i(max(sie_folder.glob("*.se")), written)
     run_steps(home, "ingest", "build", "publish")
     after = warehouse_rows(home, every)

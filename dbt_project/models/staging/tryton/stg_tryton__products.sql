@@ -11,19 +11,34 @@ templates as (
     select * from {{ source('raw_tryton', 'product_templates') }} where deleted_at is null
 ),
 
--- the VAT rate a product is sold at: the (percentage) customer tax of its accounting
--- category, as Tryton puts it on an invoice line
+-- the VAT rates a product is sold and bought at: the (percentage) customer and supplier
+-- taxes of its accounting category, as Tryton puts them on invoice lines
 category_taxes as (
-    select company_id, id as category_id, {{ unnest_json_integers('customer_taxes') }} as tax_id
+    select
+        company_id,
+        id as category_id,
+        'sales' as side,
+        {{ unnest_json_integers('customer_taxes') }} as tax_id
+    from {{ source('raw_tryton', 'product_categories') }}
+    where deleted_at is null
+    union all
+    select
+        company_id,
+        id as category_id,
+        'purchase' as side,
+        {{ unnest_json_integers('supplier_taxes') }} as tax_id
     from {{ source('raw_tryton', 'product_categories') }}
     where deleted_at is null
 ),
 
-sales_vat as (
+category_vat as (
     select
         category_taxes.company_id,
         category_taxes.category_id,
-        max(taxes.rate) * 100 as vat_percent
+        max(case when category_taxes.side = 'sales' then taxes.rate end) * 100
+            as sales_vat_percent,
+        max(case when category_taxes.side = 'purchase' then taxes.rate end) * 100
+            as purchase_vat_percent
     from category_taxes
     inner join {{ source('raw_tryton', 'taxes') }} as taxes
         on taxes.company_id = category_taxes.company_id
@@ -42,13 +57,14 @@ final as (
         templates.type as item_type,
         templates.list_price,
         products.cost_price,
-        cast(sales_vat.vat_percent as decimal(5, 2)) as sales_vat_percent
+        cast(category_vat.sales_vat_percent as decimal(5, 2)) as sales_vat_percent,
+        cast(category_vat.purchase_vat_percent as decimal(5, 2)) as purchase_vat_percent
     from products
     left join templates
         on templates.company_id = products.company_id and templates.id = products.template
-    left join sales_vat
-        on sales_vat.company_id = templates.company_id
-        and sales_vat.category_id = templates.account_category
+    left join category_vat
+        on category_vat.company_id = templates.company_id
+        and category_vat.category_id = templates.account_category
 )
 
 select * from final
