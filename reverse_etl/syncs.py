@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import duckdb
 
@@ -37,6 +38,10 @@ def _published(con: duckdb.DuckDBPyConnection, table: str) -> bool:
             "select count(*) from information_schema.tables where table_name = ?", [table]
         ).fetchone()[0]
     )
+
+
+def today_in_stockholm() -> date:
+    return datetime.now(ZoneInfo("Europe/Stockholm")).date()
 
 
 @dataclass(frozen=True)
@@ -207,9 +212,12 @@ def _inventory_vouchers(
         "order by company_id, inventory_account, period_start, row_number"
     ).fetchall()
     books = open_books(con)
+    today = today_in_stockholm()
     vouchers: dict[tuple[str, str, date], dict] = {}
     for (company_id, inventory_account, month, month_end, series, text, account, cost_centre,
          project, amount) in rows:  # fmt: skip
+        if month_end >= today:  # a month is booked once it has ended
+            continue
         voucher = vouchers.setdefault(
             (company_id, inventory_account, month),
             {

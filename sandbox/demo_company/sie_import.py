@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -49,6 +50,22 @@ def import_sie4i(export: Path, sie4i: Path) -> list[Voucher]:
     write_sie(partial, header, [*booked, *new], kind="4E")
     os.replace(partial, export)
     return new
+
+
+def unbook(export: Path, which: Callable[[Voucher], bool]) -> list[Voucher]:
+    """The year ``export`` holds as it was before the vouchers ``which`` picks were booked
+    (balances restated), written again atomically: for a test, a month its bookkeeper has
+    not booked yet. Returns the vouchers taken out."""
+    with SieReader(export, mode="strict") as reader:
+        booked = list(reader.vouchers())
+        header = reader.header
+    taken = [voucher for voucher in booked if which(voucher)]
+    negated = [replace(v, rows=[replace(r, amount=-r.amount) for r in v.rows]) for v in taken]
+    header.balances = _restated(header.balances, negated)
+    partial = export.with_name(export.name + ".unbooking")
+    write_sie(partial, header, [v for v in booked if not which(v)], kind="4E")
+    os.replace(partial, export)
+    return taken
 
 
 def _restated(balances: list[Balance], vouchers: list[Voucher]) -> list[Balance]:

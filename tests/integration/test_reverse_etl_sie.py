@@ -20,7 +20,7 @@ import pytest
 from ledgerbridge.formats.sie import SieHeader, SieReader, Voucher, VoucherRow
 from ledgerbridge.formats.sie.writer import write_sie
 from sandbox.demo_company import DemoOptions, generate
-from sandbox.demo_company.sie_import import import_sie4i
+from sandbox.demo_company.sie_import import import_sie4i, unbook
 from tests.conftest import run_cli, run_steps, warehouse_rows
 
 
@@ -278,23 +278,37 @@ def test_verify_says_when_a_posted_voucher_is_absent_after_a_later_publish(home:
     assert "absent" in absent.output and "does not hold it" in absent.output
 
 
+@pytest.fixture(scope="module")
+def tryton_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Demo AB with its books as SIE files and its ERP the sandbox Tryton (the demo with
+    --accounting sie), built once; tests work on copies (its folders are relative)."""
+    home = tmp_path_factory.mktemp("retl-tryton") / "home"
+    demo = run_cli("demo", "--no-serve", "--accounting", "sie", home=home, timeout=900)
+    assert demo.returncode == 0, demo.output
+    try:
+        yield home
+    finally:
+        run_cli("sandbox", "down", home=home)
+
+
+def tryton_demo_copy(tryton_demo: Path, tmp_path: Path) -> Path:
+    """A copy to write to; its ERP is the original's sandbox Tryton, which it only reads."""
+    home = tmp_path / "home"
+    shutil.copytree(tryton_demo, home)
+    return home
+
+
 @pytest.fixture(params=["erp export", "tryton"])
 def books_with_erp(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[Path, Path]]:
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> tuple[Path, Path]:
     """A company whose books are SIE files, with its ERP beside them, so the invoice checks
-    run: the ERP as a JSON Lines export, or the sandbox Tryton (the demo with --accounting
-    sie). The home and its SIE folder."""
+    run: the ERP as a JSON Lines export, or Tryton. The home and its SIE folder."""
+    if request.param == "tryton":
+        home = tryton_demo_copy(request.getfixturevalue("tryton_demo"), tmp_path)
+        return home, home / "demo" / "sie"
     root = tmp_path_factory.mktemp("retl-erp")
     home = root / "home"
-    if request.param == "tryton":
-        demo = run_cli("demo", "--no-serve", "--accounting", "sie", home=home, timeout=900)
-        assert demo.returncode == 0, demo.output
-        try:
-            yield home, home / "demo" / "sie"
-        finally:
-            run_cli("sandbox", "down", home=home)
-        return
     demo = generate(DemoOptions(scale=3000), root / "files")
     home.mkdir()
     (home / "ledgerbridge.toml").write_text(
@@ -304,7 +318,7 @@ def books_with_erp(
         encoding="utf-8",
     )
     run_steps(home, "ingest", "build", "publish")
-    yield home, demo.sie_files[0].parent
+    return home, demo.sie_files[0].parent
 
 
 INVOICE_KINDS = ("duplicate_booking", "amount_mismatch", "dimension_mismatch", "invoice_not_booked")
@@ -340,3 +354,56 @@ def test_invoice_findings_are_corrected_through_a_sie_4i_file(
     run_steps(home, "ingest", "build", "publish")
     after = warehouse_rows(home, every)
     assert after == [finding for finding in before if finding not in corrected]
+
+
+def test_a_month_whose_stock_voucher_is_not_booked_gets_it(
+    tryton_demo: Path, tmp_path: Path
+) -> None:
+    """December's stock vouchers (lagerförändring, one per inventory account) are not booked
+    yet: the reverse ETL plans them from the ERP's stock values, as the bookkeeper books
+    them, and once imported the books hold what they held with the bookkeeper's own."""
+    home = tryton_demo_copy(tryton_demo, tmp_path)
+    december = (
+        "select account_number, account_balance from marts.rpt_inventory_vs_ledger "
+        "where period_start = '2025-12-01' order by 1"
+    )
+    booked = warehouse_rows(home, december)
+    export = max((home / "demo" / "sie").glob("*.se"))
+    taken = unbook(
+        export,
+        lambda v: v.text.startswith("Lagerförändring") and v.date >= date(2025, 12, 1),
+    )
+    assert len(taken) >= 2  # one per warehouse whose stock changed in December
+    run_steps(home, "ingest", "build", "publish")
+    assert warehouse_rows(home, december) != booked
+
+    planned = run_cli("plan", "--as", "anna", home=home)
+    assert planned.returncode == 0, planned.output
+    con = sqlite3.connect(home / "state.sqlite")
+    try:
+        stock = [
+            (item_id, json.loads(payload))
+            for item_id, payload in con.execute(
+                "select item_id, payload from retl_items "
+                "where sync = 'sync_accounting__inventory_vouchers' order by item_id"
+            )
+        ]
+    finally:
+        con.close()
+    assert len(stock) == len(taken)
+    # each the change in the ERP's value, as the bookkeeper's was, on the same accounts
+    mine = sorted((row["account"], Decimal(row["amount"])) for _, p in stock for row in p["rows"])
+    theirs = sorted((row.account, row.amount) for v in taken for row in v.rows)
+    assert mine == theirs
+    assert all(p["date"] == "2025-12-31" for _, p in stock)
+    ids = [str(item_id) for item_id, _ in stock]
+    assert run_cli("approve", *ids, "--as", "bertil", home=home).returncode == 0
+    pushed = run_cli("push", "--as", "anna", home=home)
+    assert pushed.returncode == 0, pushed.output
+    assert f"{len(taken)} posted, 0 failed" in pushed.output
+    import_sie4i(export, max((home / "outbox").glob("*/*.si")))
+    run_steps(home, "ingest", "build", "publish")
+    assert warehouse_rows(home, december) == booked
+    assert warehouse_rows(
+        home, "select count(*) from marts.sync_accounting__inventory_vouchers"
+    ) == [(0,)]

@@ -11,8 +11,9 @@
 -- booked one keeps its stock some other way (each sale's cost booked as it goes) and gets
 -- none. As the bookkeeper does, the change in the ERP's value is booked, not the difference
 -- to the ledger: a write-down booked in the ledger alone stays a finding
--- (inventory_value_mismatch) for a person to resolve. A month is due once the ERP has moved
--- past it (a stock move after its end) and the books hold its fiscal year.
+-- (inventory_value_mismatch) for a person to resolve. Every month after the last booked one
+-- that the books hold a fiscal year for is here; the reverse ETL plans those that have ended
+-- (today is the engine's to know, never the model's).
 with
 
 compared as (
@@ -58,12 +59,6 @@ last_booked as (
     select * from stock_vouchers where recency = 1
 ),
 
-erp_reach as (
-    select company_id, max(move_date) as last_move_date
-    from {{ ref('fct_stock_movements') }}
-    group by company_id
-),
-
 months as (
     select
         compared.*,
@@ -90,9 +85,7 @@ due as (
     inner join last_booked
         on last_booked.company_id = months.company_id
         and last_booked.account_number = months.account_number
-    inner join erp_reach on erp_reach.company_id = months.company_id
     where months.period_start > last_booked.period_start
-        and months.period_end < erp_reach.last_move_date
         and months.stock_value <> coalesce(months.previous_value, 0)
 ),
 
