@@ -595,6 +595,40 @@ def _erp_parties(
     return items
 
 
+def _erp_products(
+    con: duckdb.DuckDBPyConnection, settings: Settings, asked: date | None
+) -> list[NewItem]:
+    name = "sync_erp__products"
+    if not _published(con, name):
+        return []
+    rows = con.execute(
+        "select company_id, item_number, erp_template_id, item_name, list_price, before_name, "
+        f"before_list_price from {name} order by company_id, item_number"
+    ).fetchall()
+    items = []
+    for company_id, number, template_id, item_name, price, before_name, before_price in rows:
+        fields = {"name": item_name, "list_price": None if price is None else str(price)}
+        fields = {k: v for k, v in fields.items() if v is not None}
+        before = {"name": before_name, "list_price": str(before_price)}
+        payload = {"template_id": template_id, "number": number, "fields": fields}
+        items.append(
+            NewItem(
+                company_id=company_id,
+                sync=name,
+                operation="update_product",
+                destination="tryton",
+                source_document=f"product {number}",
+                finding_id=None,
+                payload=payload,
+                version_of=payload,
+                needs_approval=True,
+                before={k: before[k] for k in fields},
+                after=fields,
+            )
+        )
+    return items
+
+
 def _invoice_payments(
     con: duckdb.DuckDBPyConnection, settings: Settings, asked: date | None
 ) -> list[NewItem]:
@@ -704,6 +738,12 @@ SYNCS: tuple[Sync, ...] = (
         "sync_erp__parties",
         "customers and suppliers in the ERP, in the fields the accounting system owns",
         _erp_parties,
+        master_data=True,
+    ),
+    Sync(
+        "sync_erp__products",
+        "products in the ERP, in the article fields the accounting system owns",
+        _erp_products,
         master_data=True,
     ),
     Sync(

@@ -49,6 +49,8 @@ class TrytonDestination:
         for item in items:
             if item.operation == "update_party":
                 yield item, self._update_party(client, item)
+            elif item.operation == "update_product":
+                yield item, self._update_product(client, item)
             elif item.operation != "record_payment":
                 yield (
                     item,
@@ -96,6 +98,20 @@ class TrytonDestination:
                 return Outcome(State.SENDING, message=f"{exc}; the lookup failed too: {again}")
             return Outcome(State.FAILED_RETRYABLE, message=str(exc))
 
+    def _update_product(self, client: TrytonClient, item: Item) -> Outcome:
+        """A product's template written as the accounting system's article has it (name, sales
+        price). Idempotent: a lost answer is simply tried again."""
+        try:
+            client.execute(
+                "product.template", "write", [int(item.payload["template_id"])],
+                _template_values(item.payload["fields"]),
+            )  # fmt: skip
+            return Outcome(State.POSTED, f"product {item.payload['number']}")
+        except TrytonCallFailed as exc:
+            return Outcome(State.FAILED_TERMINAL, message=str(exc))
+        except TrytonError as exc:
+            return Outcome(State.FAILED_RETRYABLE, message=str(exc))
+
     def lookup(self, company: Company, items: list[Item]) -> dict[int, str]:
         try:
             client = self.client(company)
@@ -104,6 +120,14 @@ class TrytonDestination:
                 if item.operation == "update_party":
                     if _party_holds(client, int(item.payload["party_id"]), item.payload["fields"]):
                         found[item.item_id] = f"{item.payload['role']} {item.payload['number']}"
+                elif item.operation == "update_product":
+                    [template] = client.search_read(
+                        "product.template", [("id", "=", int(item.payload["template_id"]))],
+                        ["name", "list_price"],
+                    )  # fmt: skip
+                    wanted = _template_values(item.payload["fields"])
+                    if all(template.get(k) == v for k, v in wanted.items()):
+                        found[item.item_id] = f"product {item.payload['number']}"
                 elif _booked(client, item):
                     found[item.item_id] = f"invoice {item.payload['invoice_number']}"
             return found
@@ -208,3 +232,10 @@ def _party_holds(client: TrytonClient, party_id: int, fields: dict) -> bool:
 def _digits(orgnr: str | None) -> str:
     """An organisation number as Tryton may store it (compacted) or a register writes it."""
     return re.sub(r"\D", "", orgnr or "")
+
+
+def _template_values(fields: dict) -> dict:
+    """A product template's values as Tryton takes them (the price a Decimal)."""
+    return {
+        name: Decimal(value) if name == "list_price" else value for name, value in fields.items()
+    }

@@ -695,3 +695,37 @@ def test_erp_products_reach_fortnox_as_articles(demo_with_erp: Path) -> None:
     assert Decimal(str(fortnox.get("/3/articles/A1003")["Article"]["SalesPrice"])) == 3190
     run_steps(home, "ingest", "build", "publish")
     assert warehouse_rows(home, "select count(*) from marts.sync_accounting__articles") == [(0,)]
+
+
+def test_an_article_price_the_accounting_system_owns_reaches_the_erp(
+    demo_with_erp: Path,
+) -> None:
+    """Configured so that Fortnox owns articles' sales prices, a price changed there is
+    written to the product in Tryton, and no longer the other way."""
+    from ingestion.pipeline import tryton_client
+
+    home = demo_with_erp
+    paths = Paths(home)
+    with open(home / "ledgerbridge.toml", "a", encoding="utf-8") as config:
+        config.write('\n[reverse_etl.field_owners]\narticle = { sales_price = "accounting" }\n')
+    company = settings_of(home).company("demo_ab")
+    fortnox_client(paths, company).put("/3/articles/A1004", {"Article": {"SalesPrice": 579}})
+    run_steps(home, "ingest", "build", "publish")
+
+    assert run_cli("plan", "--as", "anna", home=home).returncode == 0
+    with Outbox(paths) as outbox:
+        items = outbox.items()
+    [product] = [i for i in items if i.sync == "sync_erp__products"]
+    assert (product.source_document, product.after) == ("product A1004", {"list_price": "579.0000"})
+    assert not [i for i in items if i.sync == "sync_accounting__articles"]
+    assert run_cli("approve", str(product.item_id), "--as", "bertil", home=home).returncode == 0
+    pushed = run_cli("push", "--as", "anna", home=home)
+    assert pushed.returncode == 0 and "1 posted, 0 failed" in pushed.output, pushed.output
+    tryton = tryton_client(paths, company)
+    [variant] = tryton.search_read("product.product", [("code", "=", "A1004")], ["template"])
+    [template] = tryton.search_read(
+        "product.template", [("id", "=", variant["template"])], ["list_price"]
+    )
+    assert template["list_price"] == Decimal("579")
+    run_steps(home, "ingest", "build", "publish")
+    assert warehouse_rows(home, "select count(*) from marts.sync_erp__products") == [(0,)]

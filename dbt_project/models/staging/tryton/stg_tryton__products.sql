@@ -52,6 +52,7 @@ final as (
     select
         products.company_id,
         products.id as product_id,
+        products.template as template_id,
         coalesce(products.code, templates.code) as item_number,
         templates.name as item_name,
         templates.type as item_type,
