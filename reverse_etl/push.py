@@ -55,7 +55,13 @@ def push(paths: Paths, settings: Settings, user: str, *, plan_id: int | None = N
         result = PushResult(run.run_id)
         _settle_interrupted(paths, settings, outbox, user, result)
         _drop_unwanted(paths, settings, outbox, user, result)
-        sendable = outbox.items(states=SENDABLE, plan_id=plan_id)
+        # master data first: an invoice or voucher may name an account, a party or a cost
+        # centre that an item of the same push creates
+        rank = {sync.name: position for position, sync in enumerate(SYNCS)}
+        sendable = sorted(
+            outbox.items(states=SENDABLE, plan_id=plan_id),
+            key=lambda item: (rank.get(item.sync, len(rank)), item.item_id),
+        )
         if not sendable and not result.recovered and not result.uncertain:
             result.nothing = _nothing_to_push(outbox, plan_id)
         by_target: dict[tuple[str, str], list[Item]] = defaultdict(list)

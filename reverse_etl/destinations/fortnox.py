@@ -19,6 +19,7 @@ created, and booked (``/bookkeep``) if it is not yet.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -181,6 +182,7 @@ class FortnoxDestination:
             raise DestinationError(str(exc), retryable=True) from exc
         except FortnoxError as exc:
             raise DestinationError(str(exc), retryable=False) from exc
+        refusals = self._voucher_refusals(client, items, years, locked)
         for item in items:
             if item.operation in REGISTER_OPERATIONS:
                 yield item, self._upsert(client, item)
@@ -188,17 +190,13 @@ class FortnoxDestination:
             if item.operation == "create_account":
                 yield item, self._account(client, item, years)
                 continue
-            if item.operation not in (
-                "create_voucher",
-                "create_invoice",
-                "create_supplier_invoice",
-            ):
+            if item.operation not in DATED_OPERATIONS:
                 yield (
                     item,
                     Outcome(State.FAILED_TERMINAL, message=f"Fortnox cannot take {item.operation}"),
                 )
                 continue
-            refused = _date_refused(item, years, locked)
+            refused = refusals.get(item.item_id) or _date_refused(item, years, locked)
             if refused is not None:
                 yield item, Outcome(State.FAILED_TERMINAL, message=refused)
             elif item.operation == "create_invoice":
@@ -207,21 +205,50 @@ class FortnoxDestination:
                 yield item, self._supplier_invoice(client, item)
             else:
                 year = _year_of(years, item.payload["date"])
-                try:
-                    refused = _rows_refused(item, self._chart(client, year["Id"]))
-                except REQUEST_FAILURES as exc:
-                    yield (
-                        item,
-                        _settled_by(exc)
-                        or Outcome(
-                            State.FAILED_RETRYABLE, message=f"could not read the chart: {exc}"
-                        ),
-                    )
-                    continue
+                yield item, self._post(client, item, year["Id"])
+
+    def _voucher_refusals(
+        self, client: FortnoxClient, items: list[Item], years: list[dict], locked: str | None
+    ) -> dict[int, str]:
+        """Why Fortnox would refuse each voucher (its date, its rows against the year's
+        chart), worked out before anything is sent; and the vouchers of one correction go
+        together: when one would be refused, none is sent, since a reversal without its
+        rebooking would leave the invoice unbooked. Accounts this push creates count as there.
+        A chart that cannot be read stops the push before it sends anything."""
+        coming: dict[int, set[int]] = defaultdict(set)
+        for item in items:
+            year = _year_of(years, item.payload.get("year_start", ""))
+            if item.operation == "create_account" and year is not None:
+                coming[year["Id"]].add(int(item.payload["number"]))
+        refusals: dict[int, str] = {}
+        vouchers = [item for item in items if item.operation == "create_voucher"]
+        try:
+            for item in vouchers:
+                refused = _date_refused(item, years, locked)
+                if refused is None:
+                    year_id = _year_of(years, item.payload["date"])["Id"]
+                    refused = _rows_refused(item, self._chart(client, year_id), coming[year_id])
                 if refused is not None:
-                    yield item, Outcome(State.FAILED_TERMINAL, message=refused)
-                else:
-                    yield item, self._post(client, item, year["Id"])
+                    refusals[item.item_id] = refused
+        except REQUEST_FAILURES as exc:
+            raise DestinationError(
+                f"could not read the company's chart of accounts in Fortnox: {exc}",
+                retryable=True,
+            ) from exc
+        for item in vouchers:
+            if item.item_id in refusals or item.finding_id is None:
+                continue
+            partner = next(
+                (other for other in vouchers
+                 if other.finding_id == item.finding_id and other.item_id in refusals),
+                None,
+            )  # fmt: skip
+            if partner is not None:
+                refusals[item.item_id] = (
+                    f"not sent: item {partner.item_id} of the same correction was refused "
+                    f"({refusals[partner.item_id]})"
+                )
+        return refusals
 
     def _chart(self, client: FortnoxClient, year_id: int) -> dict[int, dict]:
         """The year's accounts (number → Fortnox's account), read once per push."""
@@ -301,6 +328,7 @@ class FortnoxDestination:
             try:
                 if _account_held(client, number, year["Id"]):
                     return Outcome(State.POSTED, target)
+                self._charts.pop(year["Id"], None)  # read again when next needed
                 client.post(
                     f"/3/accounts?financialyear={year['Id']}",
                     {"Account": {"Number": int(number),
@@ -364,7 +392,9 @@ class FortnoxDestination:
                         f"{payload['supplier_invoice_number']} already, of {invoice.get('Total')}"
                         ": not the ERP's; find out which is right before booking either",
                     )
-                given = invoice["GivenNumber"]
+                given = invoice.get("GivenNumber")
+                if given is None:  # an answer without the invoice: look again next push
+                    return Outcome(State.SENDING, message="Fortnox's answer named no invoice")
                 if not invoice.get("Booked"):
                     invoice = (
                         client.put(f"/3/supplierinvoices/{given}/bookkeep").get("SupplierInvoice")
@@ -458,13 +488,15 @@ def _settled_by(exc: FortnoxError) -> Outcome | None:
     return None
 
 
-def _rows_refused(item: Item, chart: dict[int, dict]) -> str | None:
+def _rows_refused(item: Item, chart: dict[int, dict], coming: set[int]) -> str | None:
     """Why Fortnox would refuse the voucher's rows, if it would: an account missing from the
-    year's chart or inactive, or a cost centre or project its settings forbid or demand. Said
-    before anything is sent."""
+    year's chart (and not ``coming``: created by this push) or inactive, or a cost centre or
+    project its settings forbid or demand. Said before anything is sent."""
     for index, row in enumerate(item.payload["rows"], 1):
         number = int(row["account"])
         account = chart.get(number)
+        if account is None and number in coming:
+            continue
         if account is None:
             return f"row {index}: account {number} is not in the year's chart in Fortnox"
         if account.get("Active") is False:
@@ -578,8 +610,10 @@ def _supplier_invoice_of(client: FortnoxClient, item: Item) -> dict | None:
     params = {"suppliernumber": payload["supplier_number"]}
     for invoices in client.pages("/3/supplierinvoices", "SupplierInvoices", params):
         for listed in invoices:
-            if listed.get("InvoiceNumber") == payload["supplier_invoice_number"] and not listed.get(
-                "Cancel"
+            if (
+                listed.get("InvoiceNumber") == payload["supplier_invoice_number"]
+                and str(listed.get("SupplierNumber")) == payload["supplier_number"]
+                and not listed.get("Cancel")
             ):
                 return client.get(f"/3/supplierinvoices/{listed['GivenNumber']}").get(
                     "SupplierInvoice"

@@ -121,12 +121,12 @@ class TrytonDestination:
                     if _party_holds(client, int(item.payload["party_id"]), item.payload["fields"]):
                         found[item.item_id] = f"{item.payload['role']} {item.payload['number']}"
                 elif item.operation == "update_product":
-                    [template] = client.search_read(
+                    templates = client.search_read(
                         "product.template", [("id", "=", int(item.payload["template_id"]))],
                         ["name", "list_price"],
                     )  # fmt: skip
                     wanted = _template_values(item.payload["fields"])
-                    if all(template.get(k) == v for k, v in wanted.items()):
+                    if templates and all(templates[0].get(k) == v for k, v in wanted.items()):
                         found[item.item_id] = f"product {item.payload['number']}"
                 elif _booked(client, item):
                     found[item.item_id] = f"invoice {item.payload['invoice_number']}"
@@ -209,15 +209,17 @@ def _write_party(client: TrytonClient, party_id: int, fields: dict) -> None:
 
 def _party_holds(client: TrytonClient, party_id: int, fields: dict) -> bool:
     """Whether the ERP's party has these values."""
-    [party] = client.search_read("party.party", [("id", "=", party_id)], ["name"])
-    if "name" in fields and party["name"] != fields["name"]:
+    parties = client.search_read("party.party", [("id", "=", party_id)], ["name"])
+    if not parties:  # gone from the ERP: it does not hold the values
+        return False
+    if "name" in fields and parties[0]["name"] != fields["name"]:
         return False
     wanted = {name: fields[name] for name in ADDRESS_FIELDS if name in fields}
     if wanted:
         ids = _first_address(client, party_id)
         if not ids:
             return False
-        [address] = client.search_read("party.address", [("id", "=", ids[0])], list(wanted))
+        [address] = client.search_read("party.address", [("id", "=", ids[0])], list(wanted)) or [{}]
         if any((address.get(name) or "") != (value or "") for name, value in wanted.items()):
             return False
     if "orgnr" in fields:

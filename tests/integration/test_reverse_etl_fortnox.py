@@ -9,6 +9,7 @@ import contextlib
 import shutil
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -307,6 +308,20 @@ def test_rows_the_years_chart_refuses_are_refused_before_sending(
     assert booked(sandbox, tokens) == {tokens[0]: 0, tokens[1]: 0, tokens[2]: 1}
 
 
+def test_a_correction_is_sent_whole_or_not_at_all(home: Path, sandbox: Sandbox) -> None:
+    """A reversal and its rebooking mend one finding: when Fortnox would refuse one, neither
+    is sent (a reversal alone would leave the invoice unbooked)."""
+    reversal, rebooking = voucher(1), voucher(2)
+    rebooking.payload["rows"][1]["account"] = "3999"  # not in the chart
+    pair = [replace(v, finding_id="f1") for v in (reversal, rebooking)]
+    tokens = approved(home, pair)
+    result = push(Paths(home), settings_of(home), "anna")
+    reasons = {item.payload["text"]: message for item, message in result.failed}
+    assert "account 3999 is not in the year's chart" in reasons["Insättning 2"]
+    assert "of the same correction was refused" in reasons["Insättning 1"]
+    assert booked(sandbox, tokens) == dict.fromkeys(tokens, 0)
+
+
 def test_two_pushes_at_once_are_refused(home: Path, sandbox: Sandbox) -> None:
     approved(home, [voucher(1)])
     paths = Paths(home)
@@ -379,7 +394,10 @@ def test_the_demos_findings_are_corrected_in_fortnox_and_read_back(demo_copy: Pa
     assert "10 posted, 0 failed" in pushed.output
     with Outbox(Paths(home)) as outbox:
         targets = {item.target_id for item in outbox.items()}
-    assert {"customer 1003", "invoice 10153 (B89)", "invoice 10154 (B90)"} <= targets, targets
+    assert "customer 1003" in targets, targets
+    # each invoice booked by a voucher of Fortnox's invoice series
+    for number in ("10153", "10154"):
+        assert any(t and t.startswith(f"invoice {number} (B") for t in targets), targets
     run_steps(home, "ingest", "build", "publish")
     # read back from Fortnox: the corrections are in the ledger, the register has the address.
     # The March invoice's VAT was corrected in December (March is locked): each period's VAT

@@ -69,12 +69,12 @@ def test_a_month_gets_one_inventory_voucher_dated_at_its_end_past_a_lock(
 def test_a_month_not_yet_ended_is_not_planned(
     snapshot: duckdb.DuckDBPyConnection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from reverse_etl import syncs
+    from reverse_etl.syncs import vouchers
 
     settings = parse_settings(
         {"companies": {"acme": {"name": "Acme AB", "sources": {"sie": {"folder": "books"}}}}},
         tmp_path / "ledgerbridge.toml",
     )
-    monkeypatch.setattr(syncs, "today_in_stockholm", lambda: date(2025, 3, 31))
-    items = syncs._inventory_vouchers(snapshot, settings, None)
+    monkeypatch.setattr(vouchers, "today_in_stockholm", lambda: date(2025, 3, 31))
+    items = vouchers.inventory_vouchers(snapshot, settings, None)
     assert [i.source_document for i in items] == ["inventory 1460 2025-02"]

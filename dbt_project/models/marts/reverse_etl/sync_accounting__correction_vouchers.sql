@@ -20,7 +20,8 @@
 -- out in the proportions booked (öre left over on the class's largest row), and the ERP's
 -- cost centre and project where the booking had another. One correction per booking, for
 -- whichever of the two findings it has (both are mended by it). Only a booking with a row on
--- the control account is rebooked: elsewhere which row is the invoice's gross is a guess.
+-- the control account is rebooked, and not one lacking VAT rows the ERP's invoice has VAT
+-- for: elsewhere which row is what is a guess, and such a booking gets no reversal either.
 with
 
 findings as (
@@ -147,6 +148,13 @@ targets as (
     from class_totals
     inner join misbooked on misbooked.voucher_id = class_totals.voucher_id
     where class_totals.booked_control <> 0 and class_totals.booked_other <> 0
+        -- VAT the ERP has and the booking lacks altogether: where it belongs is for a person
+        and not (class_totals.booked_vat = 0 and misbooked.erp_vat_amount <> 0
+            and not exists (
+                select 1 from misbooked_rows
+                where misbooked_rows.voucher_id = class_totals.voucher_id
+                    and misbooked_rows.row_class = 'vat'
+            ))
 ),
 
 shared as (
@@ -224,6 +232,8 @@ reversed as (
     select finding_id, kind, voucher_id, company_id, invoice_kind, invoice_number,
         voucher_series, voucher_number, voucher_date, 'vänder ' as reversal_says
     from misbooked
+    -- reversed only where it is booked again: a reversal alone would unbook the invoice
+    where voucher_id in (select voucher_id from targets)
     {%- endif %}
 ),
 
@@ -268,6 +278,8 @@ correction_rows as (
         rebooked_rows.amount
     from misbooked
     inner join rebooked_rows on rebooked_rows.voucher_id = misbooked.voucher_id
+    -- a VAT row the ERP's invoice has no VAT for is left out
+    where rebooked_rows.amount <> 0
     {%- endif %}
 ),
 
