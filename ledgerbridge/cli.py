@@ -389,6 +389,7 @@ def demo(
     """Generate Demo AB, start its sandbox ERP and Fortnox sandbox, ingest, build, publish and
     serve the dashboards (with --second-company, Demo Sie AB beside it)."""
     from ledgerbridge.demo import SECOND_COMPANY_NAME, run_demo
+    from ledgerbridge.users import DEMO_LOGINS_FILENAME, create_demo_users
 
     paths = _paths()
     if serve_:
@@ -450,6 +451,7 @@ def demo(
             _ingest(paths, session.settings, "ledgerbridge demo")
             _build(paths, "ledgerbridge demo")
             _publish(paths, "ledgerbridge demo")
+            logins = create_demo_users(paths)
     console.print(
         f"\n[bold]Demo AB is ready.[/] The planted discrepancies are listed in "
         f"{result.ground_truth_file}.",
@@ -476,6 +478,12 @@ def demo(
         )
     if session.erp is not None or session.books is not None:
         console.print("Stop the sandboxes with `ledgerbridge sandbox down`.")
+    console.print(
+        f"\n[bold]Dashboard logins[/] (one per role; kept in {paths.home / DEMO_LOGINS_FILENAME}):",
+        highlight=False,
+    )
+    for name, role, password in logins:
+        console.print(f"  {role.name:<11} {name:<16} {password}", highlight=False)
     if serve_:
         _serve(paths, port, "localhost")
     else:
@@ -846,16 +854,38 @@ def sie_convert(
         console.print(f"  {to / (name + '.parquet')}  [dim]{count:,} rows[/]", highlight=False)
 
 
+@app.command("report-pack")
+def report_pack(
+    company: Annotated[
+        list[str] | None,
+        typer.Option(help="The company's id (default: every company); may be repeated."),
+    ] = None,
+    month: Annotated[
+        str | None,
+        typer.Option(help="The month, YYYY-MM (default: each company's last closed month)."),
+    ] = None,
+) -> None:
+    """Write the month-end report pack (an Excel workbook: income statement, balance sheet,
+    budget vs actual, AR/AP aging, projects, inventory, open findings) from the published
+    snapshot to $LEDGERBRIDGE_HOME/reports/<company>/, and print where."""
+    from ledgerbridge.report_pack import write_report_packs
+
+    for path in write_report_packs(_paths(), company, month):
+        console.print(f"wrote {path}", highlight=False, soft_wrap=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
 
 
-# the reverse ETL's commands: plan, approve, reject, push, runs
+# the reverse ETL's commands (plan, approve, reject, push, runs, schedule) and `users`
 def _register_reverse_etl() -> None:
+    from ledgerbridge import cli_users
     from ledgerbridge.cli_reverse_etl import register, register_schedules
 
     register(app, _paths, console)
     register_schedules(app, _paths, console)
+    cli_users.register(app, _paths, console)
 
 
 _register_reverse_etl()

@@ -19,7 +19,10 @@ from ledgerbridge.errors import ConfigError, NotReadyError
 
 USER_ENV = "LEDGERBRIDGE_USER"
 #: the jobs a schedule can run (reverse_etl.schedules.JOBS), for the options' help
-JOB_HELP = "pipeline (ingest → build → publish → plan → push what is approved) or push"
+JOB_HELP = (
+    "pipeline (ingest → build → publish → plan → push what is approved), push, or report_pack "
+    "(the month-end report pack of each month closed since the last one)"
+)
 DEFAULT_TIMEZONE = "Europe/Stockholm"
 
 UserOption = Annotated[

@@ -69,6 +69,11 @@ class Paths:
         return self.home / "outbox"
 
     @property
+    def reports(self) -> Path:
+        """Month-end report packs, one folder per company (ledgerbridge/report_pack.py)."""
+        return self.home / "reports"
+
+    @property
     def logs(self) -> Path:
         return self.home / "logs"
 

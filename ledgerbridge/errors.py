@@ -45,6 +45,12 @@ class BuildError(LedgerbridgeError):
     code = "build-failed"
 
 
+class ForecastError(LedgerbridgeError):
+    """The forecasts stored with a publish could not be computed; nothing was published."""
+
+    code = "forecast-failed"
+
+
 class NotReadyError(LedgerbridgeError):
     """A step was asked for before the step it depends on has run."""
 

@@ -135,39 +135,51 @@ def _read_warehouse(paths: Paths, report: StatusReport) -> None:
         for schema, table in tables:
             rows = con.execute(f'select count(*) from {schema}."{table}"').fetchone()[0]
             report.raw_tables.append((schema, table, rows))
-        names = {(s, t) for s, t, _ in report.raw_tables}
-        if ("raw_sie", "files") in names:
-            for company, name, loaded in con.execute(
-                "select company_id, file_name, cast(loaded_at as varchar) from raw_sie.files "
-                "order by company_id, file_name"
-            ).fetchall():
-                report.sources.append((company, "sie", name, loaded[:19]))
-        if ("raw_erp_files", "exports") in names:
-            for company, system, exported, loaded in con.execute(
-                "select company_id, system, exported_at, cast(loaded_at as varchar) "
-                "from raw_erp_files.exports order by loaded_at"
-            ).fetchall():
-                report.sources.append(
-                    (company, "erp_files", f"{system} export of {exported}", loaded[:19])
-                )
-        if ("raw_tryton", "sync_state") in names:
-            for company, changed, synced in con.execute(
-                "select company_id, max(high_water_mark), cast(max(synced_at) as varchar) "
-                "from raw_tryton.sync_state group by company_id order by company_id"
-            ).fetchall():
-                report.sources.append(
-                    (company, "tryton", f"changes up to {changed:%Y-%m-%d %H:%M}", synced[:19])
-                )
-        if ("raw_fortnox", "sync_state") in names:
-            for company, synced, vouchers in con.execute(
-                "select company_id, cast(max(synced_at) as varchar), "
-                "(select count(*) from raw_fortnox.vouchers as v "
-                "where v.company_id = s.company_id) "
-                "from raw_fortnox.sync_state as s group by company_id order by company_id"
-            ).fetchall():
-                report.sources.append(
-                    (company, "fortnox", f"read through the API ({vouchers:,} vouchers)",
-                     synced[:19])
-                )  # fmt: skip
+        report.sources = source_freshness(con)
     finally:
         con.close()
+
+
+def source_freshness(con, database: str | None = None) -> list[tuple[str, str, str, str]]:
+    """(company, source, what was read, when: ISO text to the second) of every source the
+    warehouse has data from; ``database`` names an attached warehouse."""
+    prefix = f"{database}." if database else ""
+    names = set(
+        con.execute(
+            "select schema_name, table_name from duckdb_tables() "
+            "where database_name = coalesce(?, current_database())",
+            [database],
+        ).fetchall()
+    )
+    sources: list[tuple[str, str, str, str]] = []
+    if ("raw_sie", "files") in names:
+        for company, name, loaded in con.execute(
+            "select company_id, file_name, cast(loaded_at as varchar) "
+            f"from {prefix}raw_sie.files order by company_id, file_name"
+        ).fetchall():
+            sources.append((company, "sie", name, loaded[:19]))
+    if ("raw_erp_files", "exports") in names:
+        for company, system, exported, loaded in con.execute(
+            "select company_id, system, exported_at, cast(loaded_at as varchar) "
+            f"from {prefix}raw_erp_files.exports order by loaded_at"
+        ).fetchall():
+            sources.append((company, "erp_files", f"{system} export of {exported}", loaded[:19]))
+    if ("raw_tryton", "sync_state") in names:
+        for company, changed, synced in con.execute(
+            "select company_id, max(high_water_mark), cast(max(synced_at) as varchar) "
+            f"from {prefix}raw_tryton.sync_state group by company_id order by company_id"
+        ).fetchall():
+            sources.append(
+                (company, "tryton", f"changes up to {changed:%Y-%m-%d %H:%M}", synced[:19])
+            )
+    if ("raw_fortnox", "sync_state") in names:
+        for company, synced, vouchers in con.execute(
+            "select company_id, cast(max(synced_at) as varchar), "
+            f"(select count(*) from {prefix}raw_fortnox.vouchers as v "
+            "where v.company_id = s.company_id) "
+            f"from {prefix}raw_fortnox.sync_state as s group by company_id order by company_id"
+        ).fetchall():
+            sources.append(
+                (company, "fortnox", f"read through the API ({vouchers:,} vouchers)", synced[:19])
+            )
+    return sources

@@ -25,11 +25,14 @@ import duckdb
 
 from ledgerbridge.config import Paths
 from ledgerbridge.errors import LedgerbridgeError, LockHeldError, NotReadyError
+from ledgerbridge.forecast import write_forecasts
 from ledgerbridge.state import last_runs, recorded_run
 
 #: Schemas whose tables are copied to serving.duckdb: what dashboards and syncs may read.
 PUBLISHED_SCHEMAS = ("marts",)
 PUBLISH_INFO_TABLE = "_ledgerbridge_publish"
+#: per company and source, when the data in the snapshot was read from it
+SOURCES_TABLE = "_ledgerbridge_sources"
 
 _local = threading.local()
 
@@ -200,7 +203,8 @@ def publish(
     command: str = "ledgerbridge publish",
     on_table: Callable[[str, int, int], None] | None = None,
 ) -> PublishResult:
-    """Copy every published mart into a new serving file and swap it in atomically.
+    """Copy every published mart into a new serving file, add the forecasts computed from
+    them (``ledgerbridge.forecast``), and swap it in atomically.
 
     Readers that have the old file open keep reading it (the rename does not touch their inode);
     the next query opens the new one.
@@ -245,11 +249,17 @@ def publish(
                     ]
                     if on_table:
                         on_table(table, index, len(tables))
+                # forecasts of revenue, costs and cash flow, computed on the marts just copied
+                # (decision 0030); a failure raises, and the old snapshot stays in place
+                started = time.perf_counter()
+                counts.update(write_forecasts(con, previous=paths.serving))
+                run.summary["forecast_seconds"] = round(time.perf_counter() - started, 2)
                 con.execute(
                     f"create table {PUBLISH_INFO_TABLE} as "
                     "select ?::timestamptz as published_at, ? as tables",
                     [published_at, json.dumps(counts)],
                 )
+                _write_source_freshness(con)
                 con.execute("detach wh")
                 con.execute("checkpoint")
             finally:
@@ -262,6 +272,20 @@ def publish(
             tmp.unlink(missing_ok=True)
             tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
         return PublishResult(paths.serving, counts, published_at)
+
+
+def _write_source_freshness(con: duckdb.DuckDBPyConnection) -> None:
+    """What the snapshot was built from, per source and company: the dashboards show it
+    without touching the warehouse a build may be writing."""
+    from ledgerbridge.status import source_freshness
+
+    con.execute(
+        f"create table {SOURCES_TABLE} (company_id varchar, source varchar, "
+        "what varchar, loaded_at timestamp)"
+    )
+    rows = source_freshness(con, "wh")
+    if rows:
+        con.executemany(f"insert into {SOURCES_TABLE} values (?, ?, ?, ?)", rows)
 
 
 def _sql_path(path: Path) -> str:

@@ -39,8 +39,14 @@ class JobFailed(Exception):
     """A job ran to its end, but left something a person must look at."""
 
 
-def run_job(paths: Paths, settings: Settings, schedule: Schedule) -> str:
-    """Run one schedule's job; answers what it did, raises if it failed."""
+def run_job(
+    paths: Paths, settings: Settings, schedule: Schedule, *, now: datetime | None = None
+) -> str:
+    """Run one schedule's job (``now``: when it was due, default now); answers what it did,
+    raises if it failed."""
+    if schedule.job == "report_pack":
+        return _write_report_packs(paths, now or now_utc())
+
     from reverse_etl.plan import plan
     from reverse_etl.push import push
 
@@ -67,6 +73,27 @@ def run_job(paths: Paths, settings: Settings, schedule: Schedule) -> str:
     return "; ".join(done)
 
 
+def _write_report_packs(paths: Paths, now: datetime) -> str:
+    """The month-end report packs not yet written for months closed by ``now`` (a month has
+    closed when its last day is over in Stockholm); one company's failure does not stop the
+    others'. Reads the published snapshot only: it neither plans nor pushes."""
+    from ledgerbridge.errors import LedgerbridgeError
+    from ledgerbridge.report_pack import STOCKHOLM, due_report_packs, write_report_pack
+
+    written, problems = [], []
+    for company_id, month in due_report_packs(paths, now.astimezone(STOCKHOLM).date()):
+        try:
+            written.append(write_report_pack(paths, company_id, month))
+        except LedgerbridgeError as exc:
+            problems.append(f"{company_id} {month:%Y-%m}: {exc.message}")
+    done = f"wrote {len(written)} report pack{'' if len(written) == 1 else 's'}" + (
+        ": " + ", ".join(path.name for path in written) if written else ""
+    )
+    if problems:
+        raise JobFailed(done + "; not written: " + "; ".join(problems))
+    return done
+
+
 def run_due(paths: Paths, *, now: datetime | None = None, say: Say = print) -> list[RunOutcome]:
     """Run every enabled schedule that is due, one after the other."""
     at = now or now_utc()
@@ -85,7 +112,7 @@ def _run_one(paths: Paths, schedule: Schedule, at: datetime, say: Say) -> RunOut
         with recorded_run(paths, "schedule") as run:
             run.summary.update(schedule=schedule.name, job=schedule.job)
             settings = load_settings(paths)
-            message = run_job(paths, settings, schedule)
+            message = run_job(paths, settings, schedule, now=at)
             run.summary.update(outcome=message)
         ok = True
     except Exception as exc:  # any failure is recorded and alerted, never fatal

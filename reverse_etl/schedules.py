@@ -19,6 +19,8 @@ from ledgerbridge.state import connect as connect_state
 JOBS = {
     "pipeline": "ingest → build → publish → plan → push what is approved",
     "push": "push what is approved",
+    "report_pack": "write the month-end report pack of each company for every month that has "
+    "closed since the last one",
 }
 DEFAULT_TIMEZONE = "Europe/Stockholm"  # also in ledgerbridge/cli_reverse_etl.py's help
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")

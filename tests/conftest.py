@@ -84,7 +84,12 @@ def warehouse_rows(home: Path, sql: str) -> list[tuple]:
 @pytest.fixture(scope="session")
 def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """`ledgerbridge demo --no-serve` once, in a fresh home, its sandbox ERP running until the
-    session ends; tests must not write to it (nor to its ERP)."""
+    session ends; tests must not write to it (nor to its ERP). LEDGERBRIDGE_TEST_DEMO_HOME
+    names a finished demo home to use instead, while working on tests that only read it."""
+    reuse = os.environ.get("LEDGERBRIDGE_TEST_DEMO_HOME")
+    if reuse:
+        yield Path(reuse)
+        return
     home = tmp_path_factory.mktemp("demo") / "home"
     try:
         result = run_cli("demo", "--no-serve", home=home, timeout=1500)

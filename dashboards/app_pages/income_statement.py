@@ -1,119 +1,114 @@
-"""Resultaträkning: the income statement by month, filtered by cost centre and project."""
+"""Resultaträkning: the period and the year to date, against budget and last year; a click
+on an account opens its vouchers in the huvudbok."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboards import queries
+from dashboards import drill, filters, queries, tables
 from dashboards.formatting import kronor
 
 st.title("Resultaträkning")
+sel = filters.selection()
+dims = filters.dimensions(sel.company_id, cost_centre=True, project=True)
+where, params = dims.where()
+previous = sel.previous_year.start if sel.previous_year else None
 
-if not queries.is_published():
-    st.info(
-        "Inget är publicerat ännu. Kör `ledgerbridge demo` för demoföretaget, eller "
-        "`ledgerbridge ingest`, `ledgerbridge build` och `ledgerbridge publish` för ert eget."
-    )
-    st.stop()
-
-companies = queries.companies()
-if not companies:
-    st.info("Den publicerade ögonblicksbilden innehåller ingen resultaträkning.")
-    st.stop()
-
-with st.sidebar:
-    company = st.selectbox("Bolag", companies, key="company")
-    years = queries.fiscal_years(company)
-    year = st.selectbox("Räkenskapsår", years, format_func=lambda y: y.label, key="fiscal_year")
-    # Filters belong to one company and year (their options differ); empty means all.
-    scope = f"{company}:{year.start}"
-    cost_centre_options = queries.dimension_values(company, year.start, "cost_centre_code")
-    cost_centres = (
-        st.multiselect(
-            "Resultatenhet", cost_centre_options, placeholder="Alla", key=f"cost_centres:{scope}"
-        )
-        or cost_centre_options
-    )
-    project_options = queries.dimension_values(company, year.start, "project_code")
-    projects = (
-        st.multiselect("Projekt", project_options, placeholder="Alla", key=f"projects:{scope}")
-        or project_options
-    )
-
-rows = queries.income_statement(company, year.start, cost_centres, projects)
+rows = queries.income_statement(
+    sel.company_id, sel.year.start, sel.period.number, previous, where, params
+)
 if rows.empty:
-    st.warning("Inga bokningar för det valda urvalet.")
+    st.info("Inga bokningar på resultatkonton för det valda urvalet.")
     st.stop()
 
-revenue_rows = rows[rows["report_section"] == "operating_income"]
-cost_rows = rows[rows["report_section"] == "operating_expenses"]
-revenue = queries.total(revenue_rows)
-costs = queries.total(cost_rows)
-result = queries.total(rows)
+income = rows[rows["report_section"] == "operating_income"]
+costs = rows[rows["report_section"] != "operating_income"]
 
-first, second, third = st.columns(3)
-first.metric("Rörelsens intäkter", kronor(revenue))
-second.metric("Rörelsens kostnader", kronor(costs))
-third.metric("Resultat", kronor(result))
-
-months = sorted(rows["period_start"].unique())
-labels = [f"{m:%Y-%m}" for m in months]
-
-
-def per_month(frame: pd.DataFrame) -> list[Decimal]:
-    sums = frame.groupby("period_start")["report_amount"].sum()
-    return [sums.get(m, Decimal(0)) for m in months]
-
-
-figure = go.Figure()
-figure.add_bar(x=labels, y=per_month(revenue_rows), name="Intäkter", marker_color="#2e7d32")
-figure.add_bar(x=labels, y=per_month(cost_rows), name="Kostnader", marker_color="#c62828")
-figure.add_scatter(
-    x=labels, y=per_month(rows), name="Resultat", mode="lines+markers", line_color="#1565c0"
+st.caption(
+    f"{sel.company_name} · period {sel.period.label} · året till och med perioden "
+    f"({filters.month_range(sel.year.start, sel.period.end)})"
 )
-figure.update_layout(
-    barmode="relative",
-    height=380,
-    margin={"l": 10, "r": 10, "t": 30, "b": 10},
-    legend={"orientation": "h", "y": 1.1},
-    yaxis_title="kr",
-)
-st.plotly_chart(figure, key="income_statement_chart")
-
-
-def by_month(index: list[str]) -> pd.DataFrame:
-    """report_amount per ``index`` × month, with a total column."""
-    table = rows.pivot_table(
-        index=index,
-        columns="period_start",
-        values="report_amount",
-        aggfunc="sum",
-        fill_value=Decimal("0.00"),
+first, second, third, fourth = st.columns(4)
+first.metric(
+    "Intäkter (perioden)",
+    kronor(queries.total(income, "period_amount")),
+    delta=kronor(
+        queries.total(income, "period_amount") - queries.total(income, "budget_period_amount")
     )
-    table.columns = [f"{c:%Y-%m}" for c in table.columns]
-    table["Totalt"] = table.sum(axis=1)
-    # the ordinal only sorts the report lines; it is not for display
-    return table.reset_index(level=0, drop=True)
+    + " mot budget",
+    delta_arrow="off",
+)
+second.metric("Resultat (perioden)", kronor(queries.total(rows, "period_amount")))
+third.metric("Resultat (året till dato)", kronor(queries.total(rows, "ytd_amount")))
+fourth.metric(
+    "Budget (året till dato)",
+    kronor(queries.total(rows, "budget_ytd_amount")),
+)
 
+by_month = queries.income_statement_by_month(sel.company_id, sel.year.start, where, params)
+if not by_month.empty:
+    labels = [f"{m:%Y-%m}" for m in by_month["period_start"]]
+    figure = go.Figure()
+    figure.add_bar(x=labels, y=[float(v) for v in by_month["income"]], name="Intäkter",
+                   marker_color="#2e7d32")  # fmt: skip
+    figure.add_bar(x=labels, y=[float(v) for v in by_month["costs"]], name="Kostnader",
+                   marker_color="#c62828")  # fmt: skip
+    figure.add_scatter(x=labels, y=[float(v) for v in by_month["result"]], name="Resultat",
+                       mode="lines+markers", line_color="#1565c0")  # fmt: skip
+    figure.update_layout(
+        barmode="relative",
+        height=340,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        legend={"orientation": "h", "y": 1.12},
+        yaxis_title="kr",
+    )
+    st.plotly_chart(figure, key="income_statement_chart")
 
-lines = by_month(["report_line_ordinal", "report_line"])
-lines.loc["Resultat"] = lines.sum(axis=0)
-lines.index.name = "Rapportrad"
-amount_columns = {
-    column: st.column_config.NumberColumn(column, format="localized") for column in lines.columns
+COLUMNS = {
+    "period_amount": "Perioden",
+    "budget_period_amount": "Budget perioden",
+    "last_year_period_amount": "Perioden i fjol",
+    "ytd_amount": "Året till dato",
+    "budget_ytd_amount": "Budget året",
+    "last_year_ytd_amount": "Året i fjol",
 }
-st.subheader("Per rapportrad")
-st.dataframe(lines, key="by_report_line", column_config=amount_columns)
 
-with st.expander("Per konto"):
-    accounts = by_month(["report_line_ordinal", "account_number", "account_name"])
-    st.dataframe(accounts, key="by_account", column_config=amount_columns)
+lines = (
+    rows.groupby(["report_line_ordinal", "report_line"], sort=True)[list(COLUMNS)]
+    .sum()
+    .reset_index()
+    .drop(columns="report_line_ordinal")
+)
+result = {column: queries.total(rows, column) for column in COLUMNS}
+lines.loc[len(lines)] = {"report_line": "Resultat", **result}
+lines = lines.rename(columns={"report_line": "Rapportrad", **COLUMNS})
+st.subheader("Per rapportrad")
+tables.show(lines, f"resultatrakning-{sel.company_id}-{sel.period.label}", key="by_report_line")
+
+st.subheader("Per konto")
+st.caption("Klicka på ett konto för att se verifikationerna bakom beloppet i huvudboken.")
+accounts = rows[["account_number", "account_name", "report_line", *COLUMNS]].rename(
+    columns={
+        "account_number": "Konto",
+        "account_name": "Kontonamn",
+        "report_line": "Rapportrad",
+        **COLUMNS,
+    }
+)
+event = tables.show(
+    accounts,
+    f"resultatrakning-konton-{sel.company_id}-{sel.period.label}",
+    key="by_account",
+    selectable=True,
+)
+chosen = tables.selected_row(event, accounts)
+if chosen is not None:
+    drill.to_general_ledger(
+        account=chosen["Konto"], start=sel.year.start, end=sel.period.end, dimensions=dims
+    )
 
 st.caption(
     "Belopp i kronor; intäkter positiva, kostnader negativa. Källa: rpt_income_statement "
-    "(bokförda verifikationsrader, #TRANS)."
+    "(bokförda verifikationsrader) och fct_budget_vs_actual."
 )

@@ -14,6 +14,7 @@ import pytest
 
 from ingestion.sources.tryton import ENTITIES
 from ledgerbridge.config import Paths
+from ledgerbridge.forecast import ACCURACY_TABLE, FORECAST_TABLE
 from ledgerbridge.warehouse import publish
 from sandbox.demo_company import DemoOptions, generate
 from sandbox.tryton import REPLAY_SCALE
@@ -255,11 +256,13 @@ def test_publish_swaps_while_a_reader_keeps_its_snapshot(demo_home: Path, tmp_pa
     try:
         assert fresh.execute("select published_at from _ledgerbridge_publish").fetchone()[0] > first
         info = json.loads(fresh.execute("select tables from _ledgerbridge_publish").fetchone()[0])
-        # every table the build made in the marts schema, and nothing else
+        # every table the build made in the marts schema, the forecasts computed from them
+        # (decision 0030), and nothing else
         built = warehouse_rows(
             home, "select table_name from information_schema.tables where table_schema = 'marts'"
         )
-        assert set(info) == {name for (name,) in built}
+        assert set(info) == {name for (name,) in built} | {FORECAST_TABLE, ACCURACY_TABLE}
+        assert info[FORECAST_TABLE] > 0 and info[ACCURACY_TABLE] > 0
         assert {"fct_gl_entries", "rec_findings", "rpt_income_statement"} <= set(info)
     finally:
         fresh.close()

@@ -1,0 +1,100 @@
+"""Översikt: the company's key figures at the period's end, what needs attention, when each
+source was last read, and the month-end report packs."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import filters, freshness, queries, tables
+from dashboards.formatting import error_text, kronor
+from ledgerbridge.config import Paths
+from ledgerbridge.errors import LedgerbridgeError
+from ledgerbridge.report_pack import list_report_packs, write_report_pack
+
+st.title("Översikt")
+sel = filters.selection()
+st.caption(f"{sel.company_name} · året till och med {sel.period.label}")
+
+figures = queries.key_figures(sel.company_id, sel.year.start, sel.period.start)
+row_one = st.columns(3)
+row_one[0].metric("Nettoomsättning (året till dato)", kronor(figures["revenue"]))
+row_one[1].metric("Resultat (året till dato)", kronor(figures["result"]))
+row_one[2].metric("Likvida medel", kronor(figures["cash"]))
+row_two = st.columns(4)
+row_two[0].metric("Kundfordringar", kronor(figures["receivables"]))
+row_two[1].metric("Leverantörsskulder", kronor(figures["payables"]))
+row_two[2].metric("Lagervärde", kronor(figures["stock_value"]))
+row_two[3].metric("Öppna avvikelser", f"{figures['open_findings']}")
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Avvikelser")
+    findings = queries.findings_by_severity(sel.company_id)
+    if findings.empty:
+        st.success("Inga öppna avvikelser mellan systemen.")
+    else:
+        tables.show(
+            findings.rename(
+                columns={"severity": "Allvarlighet", "kind": "Slag", "findings": "Antal"}
+            ),
+            f"avvikelser-{sel.company_id}",
+            key="findings_summary",
+        )
+with right:
+    st.subheader("Källor")
+    sources = freshness.sources(sel.company_id)
+    if sources.empty:
+        st.info("Den publicerade datan säger inte när källorna lästes.")
+    else:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Källa": [freshness.SOURCE_LABELS.get(s, s) for s in sources["source"]],
+                    "Senast läst": [
+                        f"{t:%Y-%m-%d %H:%M} ({freshness.age(t)})" for t in sources["loaded_at"]
+                    ],
+                    "Vad": sources["what"],
+                }
+            ),
+            hide_index=True,
+            key="sources",
+        )
+
+st.subheader("Månadsrapporter")
+paths = Paths.from_env()
+
+
+def write_pack() -> None:
+    try:
+        written = write_report_pack(paths, sel.company_id, sel.period.start)
+    except LedgerbridgeError as exc:
+        st.session_state["pack_message"] = ("error", error_text(exc))
+        return
+    st.session_state["pack_message"] = ("success", f"Månadsrapporten skrevs: {written.name}")
+
+
+st.button(
+    f"Skapa månadsrapport för {sel.period.label}",
+    on_click=write_pack,
+    key="write_report_pack",
+    icon=":material/description:",
+)
+if message := st.session_state.pop("pack_message", None):
+    getattr(st, message[0])(message[1])
+packs = list_report_packs(paths, sel.company_id)
+if not packs:
+    st.caption(
+        "Inga månadsrapporter ännu. Ett schema med jobbet report_pack skriver en när "
+        "varje månad har stängt; knappen ovan skriver en nu."
+    )
+for month, path in packs[:12]:
+    st.download_button(
+        f"Månadsrapport {month:%Y-%m}",
+        data=path.read_bytes,
+        file_name=path.name,
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"report_pack:{month}",
+        icon=":material/download:",
+        on_click="ignore",
+    )
