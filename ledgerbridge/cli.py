@@ -295,7 +295,8 @@ def _serve(paths: Paths, port: int, address: str) -> None:
     host = "localhost" if address in ("localhost", "127.0.0.1", "0.0.0.0") else address
     url = f"http://{host}:{port}"
     console.print(f"[bold green]Dashboards:[/] {url}  [dim](Ctrl-C stops)[/]", highlight=False)
-    env = dict(os.environ, **{HOME_ENV: str(paths.home)})
+    home = paths.home.resolve()
+    env = dict(os.environ, **{HOME_ENV: str(home)})
     command = [
         sys.executable,
         "-m",
@@ -317,6 +318,9 @@ def _serve(paths: Paths, port: int, address: str) -> None:
     # service manager's, a test's) reaches the server itself, and no orphan is left behind
     sys.stdout.flush()
     sys.stderr.flush()
+    # run from the home: Streamlit reads .streamlit/secrets.toml (the identity provider's
+    # [auth] settings for st.login) and .streamlit/config.toml from the working directory
+    os.chdir(home)
     os.execve(sys.executable, command, env)
 
 

@@ -189,3 +189,23 @@ def test_injection_strings_in_every_text_input_change_nothing(
     assert table_counts(home) == before
     with duckdb.connect(str(home / "serving.duckdb"), read_only=True) as con:
         assert con.execute("select count(*) from rec_findings").fetchone()[0] > 0
+
+
+def test_an_identity_provider_in_the_secrets_adds_its_sign_in(home: Path) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from tests.e2e.dashboard_app import APP
+
+    app = AppTest.from_file(str(APP), default_timeout=120)
+    app.secrets["auth"] = {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "a secret of the company's",
+        "client_id": "ledgerbridge",
+        "client_secret": "from the provider",
+        "server_metadata_url": "https://login.example.se/.well-known/openid-configuration",
+    }
+    app.run()
+    assert not app.exception
+    labels = [button.label for button in app.button]
+    assert "Logga in med företagets konto" in labels and "Logga in" in labels
+    assert not app.metric
