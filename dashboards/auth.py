@@ -36,10 +36,11 @@ def identity_provider_configured() -> bool:
 
 
 def _provider_user() -> str | None:
+    """The e-mail address the identity provider signed in, unless it says it is unverified."""
     if not identity_provider_configured():
         return None
     try:
-        if st.user.is_logged_in:
+        if st.user.is_logged_in and st.user.get("email_verified", True) is not False:
             return st.user.get("email")
     except Exception:
         return None
@@ -47,12 +48,18 @@ def _provider_user() -> str | None:
 
 
 def current_user() -> User | None:
-    """The signed-in user as the user file has them now (a changed role applies at once)."""
-    name = st.session_state.get(USER_KEY) or _provider_user()
-    if name is None:
-        return None
+    """The signed-in user as the user file has them now (a changed role applies at once).
+    Through the identity provider only a user without a password (``users add --sso``) signs
+    in: a provider account never becomes a password user of the same name."""
     try:
-        return _users().get(name)
+        name = st.session_state.get(USER_KEY)
+        if name is not None:
+            return _users().get(name)
+        provider_name = _provider_user()
+        if provider_name is None:
+            return None
+        user = _users().get(provider_name)
+        return user if user is not None and user.password_hash is None else None
     except ConfigError:
         return None
 
@@ -100,6 +107,19 @@ def sign_out() -> None:
     st.session_state.pop(USER_KEY, None)
     if _provider_user() is not None:
         st.logout()
+
+
+def acts_for_every_company(user: User) -> bool:
+    """Planning, sending and schedules cover every company: only an approver who may see
+    all of them does them from the dashboards."""
+    return user.may(Role.approver) and not user.companies
+
+
+def still(role: Role) -> User | None:
+    """In a button's callback (which runs before the page): the user, if they still have
+    ``role`` now; a role lowered meanwhile stops the action."""
+    user = current_user()
+    return user if user is not None and user.may(role) else None
 
 
 def require(role: Role) -> User:

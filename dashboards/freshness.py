@@ -23,6 +23,10 @@ SOURCE_LABELS = {
     "erp_files": "Affärssystemets export",
     "fortnox": "Fortnox",
     "sie": "SIE-fil",
+    "bank": "Bankkonto (camt.053)",
+    "einvoice": "E-fakturor (Peppol)",
+    "budget": "Budget",
+    "mapped": "Övriga exporter",
 }
 
 

@@ -108,13 +108,25 @@ def runs(limit: int = 200) -> pd.DataFrame:
     return frame
 
 
-def attempts(run_id: int) -> pd.DataFrame:
-    """What a push did with each item: the outcome and the target's message."""
+def attempts(run_id: int, company_id: str) -> pd.DataFrame:
+    """What a push did with each of the company's items: the outcome and the target's
+    message."""
     with Outbox(Paths.from_env()) as outbox:
-        rows = outbox.attempts(run_id)
+        rows = [row for row in outbox.attempts(run_id) if row[1] == company_id]
     return pd.DataFrame(rows, columns=["Post", "Bolag", "Dokument", "Utfall", "Meddelande"]).assign(
         Utfall=lambda f: f["Utfall"].map(lambda s: STATE_LABELS.get(s, s))
     )
+
+
+def pushes_of(company_id: str) -> set[int]:
+    """The push runs that sent (or tried) an item of the company."""
+    with Outbox(Paths.from_env()) as outbox:
+        found = outbox.con.execute(
+            "select distinct a.run_id from retl_attempts a join retl_items i using (item_id) "
+            "where i.company_id = ?",
+            [company_id],
+        ).fetchall()
+    return {row[0] for row in found}
 
 
 def audit(company_id: str, limit: int = 500) -> pd.DataFrame:

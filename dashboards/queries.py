@@ -42,10 +42,16 @@ def snapshot_version() -> str | None:
     return f"{status.st_ino}:{status.st_mtime_ns}"
 
 
-@st.cache_data(max_entries=2000, show_spinner=False)
+@st.cache_data(max_entries=2000, ttl=6 * 3600, show_spinner=False)
 def _cached(version: str | None, sql: str, params: tuple) -> pd.DataFrame:
-    con = duckdb.connect(str(serving_path()), read_only=True)
+    # attached to a fresh in-memory database rather than connected to: DuckDB hands a
+    # second connect() to a path the instance it already has open, which after a publish
+    # is the replaced file; an ATTACH opens the file that is there now
+    con = duckdb.connect()
     try:
+        con.execute(f"attach '{str(serving_path()).replace(chr(39), chr(39) * 2)}' as serving "
+                    "(read_only)")  # fmt: skip
+        con.execute("use serving")
         return con.sql(sql, params=list(params)).to_arrow_table().to_pandas()
     finally:
         con.close()
@@ -61,7 +67,8 @@ def scalar(sql: str, params: list | tuple | None = None):
 
 
 def total(frame: pd.DataFrame, column: str = "report_amount") -> Decimal:
-    return sum(frame[column], ZERO) if len(frame) else ZERO
+    """A column's sum, exact; empty cells count as zero."""
+    return sum((amount(value) for value in frame[column]), ZERO)
 
 
 def published_at() -> datetime | None:
@@ -73,6 +80,27 @@ def has_table(name: str) -> bool:
     return bool(
         scalar("select count(*) from information_schema.tables where table_name = ?", [name])
     )
+
+
+def require_tables(*names: str) -> None:
+    """Stop the page with a clear note when the published snapshot lacks a mart it reads
+    (a model is disabled when its sources are not configured, e.g. no ERP)."""
+    missing = [name for name in names if not has_table(name)]
+    if missing:
+        st.info(
+            "Den publicerade datan saknar "
+            + ", ".join(f"`{name}`" for name in missing)
+            + ": sidan behöver källor som inte är konfigurerade för något bolag "
+            "(t.ex. affärssystemet), eller så har modellerna inte byggts och publicerats."
+        )
+        st.stop()
+
+
+def amount(value) -> Decimal:
+    """A summed amount from a query: ``Decimal``, with no value (NULL, NaN) as zero."""
+    if value is None or (not isinstance(value, Decimal) and pd.isna(value)):
+        return ZERO
+    return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
 # -- companies and periods ---------------------------------------------------------------------
@@ -134,6 +162,18 @@ def periods(company_id: str, fiscal_year_start: date) -> list[Period]:
     ]
 
 
+def period_containing(company_id: str, day: date) -> Period | None:
+    frame = query(
+        "select period_start, period_end, fiscal_period_number from dim_fiscal_period "
+        "where company_id = ? and ? between period_start and period_end",
+        [company_id, day],
+    )
+    if frame.empty:
+        return None
+    row = frame.iloc[0]
+    return Period(row["period_start"], row["period_end"], int(row["fiscal_period_number"]))
+
+
 def last_booked_period(company_id: str, fiscal_year_start: date) -> date | None:
     """The year's last month with a booked voucher row: the period a report opens on."""
     value = scalar(
@@ -166,57 +206,60 @@ def dimension_values(company_id: str, column: str) -> pd.DataFrame:
 
 
 def income_statement(
-    company_id: str,
-    fiscal_year_start: date,
-    period_number: int,
-    previous_year_start: date | None,
-    where: str,
-    params: list,
+    company_id: str, fiscal_year_start: date, period_start: date, where: str, params: list
 ) -> pd.DataFrame:
-    """Per account: the period, the year to date, their budgets and last year's same periods,
-    in report sign (income positive). ``where`` is a fixed condition on the cost-centre and
-    project columns (``filters.Dimensions.where``), ``params`` its bound values."""
+    """Per account: the period, the year to date, their budgets and the same calendar months
+    a year earlier (whatever shape last year's fiscal year had), in report sign (income
+    positive). ``where`` is a fixed condition on the cost-centre and project columns
+    (``filters.Dimensions.where``), ``params`` its bound values."""
     return query(
         f"""
-        with actual as (
-            select fiscal_year_start, fiscal_period_number, account_number, report_amount
-            from rpt_income_statement
-            where company_id = ? and fiscal_year_start in (?, ?)
-              and fiscal_period_number <= ? and {where}
+        with bounds as (
+            select ?::date as year_start, ?::date as period_start,
+                   (?::date - interval 1 year)::date as last_year_start,
+                   (?::date - interval 1 year)::date as last_period_start
+        ),
+        actual as (
+            select r.period_start, r.account_number, r.report_amount
+            from rpt_income_statement as r, bounds as b
+            where r.company_id = ? and {where}
+              and (r.period_start between b.year_start and b.period_start
+                   or r.period_start between b.last_year_start and b.last_period_start)
         ),
         budget as (
-            select b.fiscal_period_number, b.account_number, -b.budget_amount as report_amount
-            from fct_budget_vs_actual as b
-            join dim_account as a using (company_id, account_number)
-            where b.company_id = ? and b.fiscal_year_start = ? and a.statement = 'income_statement'
-              and b.fiscal_period_number <= ? and {where}
+            select f.period_start, f.account_number, -f.budget_amount as report_amount
+            from fct_budget_vs_actual as f
+            join dim_account as a using (company_id, account_number), bounds as b
+            where f.company_id = ? and a.statement = 'income_statement' and {where}
+              and f.period_start between b.year_start and b.period_start
         ),
         per_account as (
             select
                 account_number,
-                sum(report_amount) filter (
-                    where fiscal_year_start = ? and fiscal_period_number = ?) as period_amount,
-                sum(report_amount) filter (where fiscal_year_start = ?) as ytd_amount,
-                sum(report_amount) filter (
-                    where fiscal_year_start = ? and fiscal_period_number = ?
-                ) as last_year_period_amount,
-                sum(report_amount) filter (where fiscal_year_start = ?) as last_year_ytd_amount,
+                sum(report_amount) filter (where a.period_start = b.period_start)
+                    as period_amount,
+                sum(report_amount) filter (where a.period_start >= b.year_start) as ytd_amount,
+                sum(report_amount) filter (where a.period_start = b.last_period_start)
+                    as last_year_period_amount,
+                sum(report_amount) filter (where a.period_start < b.year_start)
+                    as last_year_ytd_amount,
                 null::decimal(18, 2) as budget_period_amount,
                 null::decimal(18, 2) as budget_ytd_amount
-            from actual
+            from actual as a, bounds as b
             group by account_number
             union all
             select
                 account_number, null, null, null, null,
-                sum(report_amount) filter (where fiscal_period_number = ?),
+                sum(report_amount) filter (where g.period_start = b.period_start),
                 sum(report_amount)
-            from budget
+            from budget as g, bounds as b
             group by account_number
         )
         select
             a.report_section,
             a.report_line,
             a.report_line_ordinal,
+            a.is_result_transfer,
             p.account_number,
             a.account_name,
             coalesce(sum(p.period_amount), 0)::decimal(18, 2) as period_amount,
@@ -229,14 +272,12 @@ def income_statement(
         from per_account as p
         join dim_account as a on a.company_id = ? and a.account_number = p.account_number
         group by all
-        order by a.report_line_ordinal, p.account_number
+        order by a.is_result_transfer, a.report_line_ordinal, p.account_number
         """,
         [
-            company_id, fiscal_year_start, previous_year_start, period_number, *params,
-            company_id, fiscal_year_start, period_number, *params,
-            fiscal_year_start, period_number, fiscal_year_start,
-            previous_year_start, period_number, previous_year_start,
-            period_number,
+            fiscal_year_start, period_start, fiscal_year_start, period_start,
+            company_id, *params,
+            company_id, *params,
             company_id,
         ],
     )  # fmt: skip
@@ -245,20 +286,26 @@ def income_statement(
 def income_statement_by_month(
     company_id: str, fiscal_year_start: date, where: str, params: list
 ) -> pd.DataFrame:
-    """Income, costs and result per month of the year, in report sign."""
+    """Operating income, operating costs, financial items and the result per month of the
+    year, in report sign; a booked result transfer (89xx) is not part of the result."""
     return query(
         f"""
         select
-            period_start,
-            coalesce(sum(report_amount) filter (
-                where report_section = 'operating_income'), 0)::decimal(18, 2) as income,
-            coalesce(sum(report_amount) filter (
-                where report_section <> 'operating_income'), 0)::decimal(18, 2) as costs,
-            coalesce(sum(report_amount), 0)::decimal(18, 2) as result
-        from rpt_income_statement
-        where company_id = ? and fiscal_year_start = ? and {where}
-        group by period_start
-        order by period_start
+            r.period_start,
+            coalesce(sum(r.report_amount) filter (
+                where r.report_section = 'operating_income'), 0)::decimal(18, 2) as income,
+            coalesce(sum(r.report_amount) filter (
+                where r.report_section = 'operating_expenses'), 0)::decimal(18, 2) as costs,
+            coalesce(sum(r.report_amount) filter (
+                where r.report_section not in ('operating_income', 'operating_expenses')
+                  and not a.is_result_transfer), 0)::decimal(18, 2) as financial,
+            coalesce(sum(r.report_amount) filter (
+                where not a.is_result_transfer), 0)::decimal(18, 2) as result
+        from rpt_income_statement as r
+        join dim_account as a using (company_id, account_number)
+        where r.company_id = ? and r.fiscal_year_start = ? and {where}
+        group by r.period_start
+        order by r.period_start
         """,
         [company_id, fiscal_year_start, *params],
     )
@@ -299,6 +346,25 @@ def account_movements(
     )
 
 
+def account_totals(
+    company_id: str, account: str, start: date, end: date, text: str, where: str, params: list
+) -> tuple[Decimal, Decimal]:
+    """Debit and credit of every row ``account_movements`` selects (not only those listed)."""
+    frame = query(
+        f"""
+        select coalesce(sum(amount) filter (where amount > 0), 0)::decimal(18, 2) as debit,
+               coalesce(-sum(amount) filter (where amount < 0), 0)::decimal(18, 2) as credit
+        from fct_gl_entries
+        where company_id = ? and account_number = ? and voucher_date between ? and ?
+          and (? = '' or contains(lower(coalesce(voucher_text, '') || ' ' ||
+               coalesce(row_text, '')), lower(?)))
+          and {where}
+        """,
+        [company_id, account, start, end, text, text, *params],
+    )
+    return frame.iloc[0]["debit"], frame.iloc[0]["credit"]
+
+
 def account_opening_balance(
     company_id: str, account: str, start: date, where: str, params: list
 ) -> Decimal:
@@ -320,17 +386,18 @@ def account_opening_balance(
     return Decimal(value or 0).quantize(ZERO)
 
 
-def voucher_rows(company_id: str, voucher_id: str) -> pd.DataFrame:
+def voucher_rows(company_id: str, voucher_id: str, voucher_date: date) -> pd.DataFrame:
+    """A voucher's rows; its date lets the scan skip the rest of the ledger."""
     return query(
         """
         select e.row_number, e.account_number, a.account_name, e.cost_centre_code,
                e.project_code, e.row_text, e.amount
         from fct_gl_entries as e
         left join dim_account as a using (company_id, account_number)
-        where e.company_id = ? and e.voucher_id = ?
+        where e.company_id = ? and e.voucher_date = ? and e.voucher_id = ?
         order by e.row_number
         """,
-        [company_id, voucher_id],
+        [company_id, voucher_date, voucher_id],
     )
 
 
@@ -377,15 +444,17 @@ def key_figures(company_id: str, fiscal_year_start: date, period_start: date) ->
             (select coalesce(sum(report_amount), 0) from rpt_income_statement
              where company_id = ? and fiscal_year_start = ? and period_start <= ?
                and report_section = 'operating_income') as revenue,
-            (select coalesce(sum(report_amount), 0) from rpt_income_statement
-             where company_id = ? and fiscal_year_start = ? and period_start <= ?) as result,
+            (select coalesce(sum(r.report_amount), 0) from rpt_income_statement as r
+             join dim_account as a using (company_id, account_number)
+             where r.company_id = ? and r.fiscal_year_start = ? and r.period_start <= ?
+               and not a.is_result_transfer) as result,
             (select coalesce(sum(closing_balance), 0) from rpt_trial_balance as t
              join dim_account as a using (company_id, account_number)
              where t.company_id = ? and t.period_start = ? and a.is_cash) as cash,
             (select coalesce(sum(open_amount), 0) from fct_ar_open_items_monthly
              where company_id = ? and period_start = ?) as receivables,
-            (select coalesce(sum(open_amount), 0) from fct_ap_open_items_monthly
-             where company_id = ? and period_start = ?) as payables,
+            (select -coalesce(sum(open_amount), 0) from fct_ap_open_items_monthly
+             where company_id = ? and period_start = ?) as payables,  -- a debt, shown positive
             (select coalesce(sum(closing_value), 0) from fct_stock_balance_monthly
              where company_id = ? and period_start = ?) as stock_value,
             (select count(*) from rec_findings where company_id = ?) as open_findings

@@ -19,17 +19,10 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboards import filters, queries, tables
+from dashboards.charts import CHART_LAYOUT, floats
 from dashboards.filters import Selection
-from dashboards.formatting import kronor
-from dashboards.ledger_queries import (
-    CHART_LAYOUT,
-    ZERO,
-    amount,
-    days,
-    floats,
-    month,
-    require_tables,
-)
+from dashboards.formatting import days, kronor, month
+from dashboards.queries import ZERO, amount, require_tables
 
 #: the marts' aging buckets, in order, with their labels
 BUCKETS = {

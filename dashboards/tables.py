@@ -59,8 +59,9 @@ def show(
     event = st.dataframe(
         frame, key=key, column_config=config, hide_index=True, height=height, **options
     )
-    first, second, _ = st.columns([1, 1, 6])
-    first.download_button(
+    # side by side at their own width, also in a narrow column
+    buttons = st.container(horizontal=True, gap="small")
+    buttons.download_button(
         "CSV",
         data=lambda: csv_bytes(frame),
         file_name=f"{name}.csv",
@@ -69,7 +70,7 @@ def show(
         icon=":material/download:",
         on_click="ignore",
     )
-    second.download_button(
+    buttons.download_button(
         "Excel",
         data=lambda: excel_bytes(frame, name),
         file_name=f"{name}.xlsx",

@@ -313,14 +313,14 @@ def _serve(paths: Paths, port: int, address: str) -> None:
         "false",
         "--client.toolbarMode",
         "minimal",
+        # the identity provider's [auth] settings for st.login, kept with the home
+        "--secrets.files",
+        str(home / ".streamlit" / "secrets.toml"),
     ]
     # streamlit takes this process's place: a SIGTERM to the pid `serve` started as (a
     # service manager's, a test's) reaches the server itself, and no orphan is left behind
     sys.stdout.flush()
     sys.stderr.flush()
-    # run from the home: Streamlit reads .streamlit/secrets.toml (the identity provider's
-    # [auth] settings for st.login) and .streamlit/config.toml from the working directory
-    os.chdir(home)
     os.execve(sys.executable, command, env)
 
 

@@ -36,8 +36,15 @@ def register(app: typer.Typer, paths: Callable[[], Paths], console: Console) -> 
         ] = "viewer",
         company: Annotated[
             list[str] | None,
-            typer.Option(help="A company the user may see (repeat it); none means every one."),
+            typer.Option(
+                help="A company the user may see (repeat it); none means every one, or, with "
+                "--replace, the ones the user had."
+            ),
         ] = None,
+        all_companies: Annotated[
+            bool,
+            typer.Option("--all-companies", help="With --replace: lift a company restriction."),
+        ] = False,
         display_name: Annotated[str, typer.Option(help="Name shown in the dashboards.")] = "",
         sso: Annotated[
             bool,
@@ -69,7 +76,7 @@ def register(app: typer.Typer, paths: Callable[[], Paths], console: Console) -> 
             name,
             parsed,
             password=password,
-            companies=tuple(company or ()),
+            companies=() if all_companies else (tuple(company) if company else None),
             display_name=display_name,
             replace=replace,
         )

@@ -144,6 +144,8 @@ def source_freshness(con, database: str | None = None) -> list[tuple[str, str, s
     """(company, source, what was read, when: ISO text to the second) of every source the
     warehouse has data from; ``database`` names an attached warehouse."""
     prefix = f"{database}." if database else ""
+    # loaded_at is a moment: spelled out in UTC, whatever zone the server runs in
+    con.execute("set TimeZone = 'UTC'")
     names = set(
         con.execute(
             "select schema_name, table_name from duckdb_tables() "
@@ -182,4 +184,22 @@ def source_freshness(con, database: str | None = None) -> list[tuple[str, str, s
             sources.append(
                 (company, "fortnox", f"read through the API ({vouchers:,} vouchers)", synced[:19])
             )
+    for schema, source in FILE_SOURCES.items():
+        if (schema, "files") not in names:
+            continue
+        for company, latest, files, loaded in con.execute(
+            "select company_id, arg_max(file_name, loaded_at), count(*), "
+            f"cast(max(loaded_at) as varchar) from {prefix}{schema}.files "
+            "group by company_id order by company_id"
+        ).fetchall():
+            sources.append((company, source, f"{files} files, the latest {latest}", loaded[:19]))
     return sources
+
+
+#: sources that arrive as files, each listed in its schema's ``files`` table
+FILE_SOURCES = {
+    "raw_bank": "bank",
+    "raw_einvoice": "einvoice",
+    "raw_budget": "budget",
+    "raw_mapped": "mapped",
+}

@@ -9,6 +9,7 @@ library's, decision 0032); the file never holds one in clear.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -87,6 +88,11 @@ def password_matches(password: str, stored: str) -> bool:
     return hmac.compare_digest(candidate, bytes.fromhex(digest))
 
 
+@functools.cache
+def _decoy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
+
+
 def users_file(paths: Paths) -> Path:
     return paths.home / USERS_FILENAME
 
@@ -130,7 +136,7 @@ class UserFile:
         and a wrong password (and as slow), so a guesser learns nothing of who exists."""
         user = self.get(name)
         if user is None or user.password_hash is None:
-            password_matches(password, hash_password("not a user"))
+            password_matches(password, _decoy_hash())  # one scrypt, as for a real user
             return None
         return user if password_matches(password, user.password_hash) else None
 
@@ -140,10 +146,12 @@ class UserFile:
         role: Role,
         *,
         password: str | None,
-        companies: tuple[str, ...] = (),
+        companies: tuple[str, ...] | None = None,
         display_name: str = "",
         replace: bool = False,
     ) -> User:
+        """``companies``: the ones the user may see, () for every one; None keeps what a
+        replaced user had (a new user: every one)."""
         if not _NAME.match(name):
             raise ConfigError(
                 f"user name {name!r}: letters, digits and . _ @ + -, up to 100 characters"
@@ -159,6 +167,8 @@ class UserFile:
             )
         if existing is not None:
             users.pop(existing.name)
+        if companies is None:
+            companies = existing.companies if existing is not None else ()
         user = User(
             name=name,
             role=role,
@@ -191,8 +201,7 @@ class UserFile:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_suffix(".json.tmp")
         # written whole and renamed: a reader never sees half a file
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        with _private(temporary) as handle:
             json.dump(body, handle, indent=2, ensure_ascii=False)
             handle.write("\n")
         os.replace(temporary, self.path)
@@ -213,7 +222,13 @@ def create_demo_users(paths: Paths) -> list[tuple[str, Role, str]]:
         logins.append((name, role, password))
     text = "".join(f"{name}\t{role.name}\t{password}\n" for name, role, password in logins)
     path = paths.home / DEMO_LOGINS_FILENAME
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+    with _private(path) as handle:
         handle.write(text)
     return logins
+
+
+def _private(path: Path):
+    """A text file only its owner may read, whatever mode a file left there had."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)
+    return os.fdopen(descriptor, "w", encoding="utf-8")

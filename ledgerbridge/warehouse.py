@@ -31,6 +31,9 @@ from ledgerbridge.state import last_runs, recorded_run
 #: Schemas whose tables are copied to serving.duckdb: what dashboards and syncs may read.
 PUBLISHED_SCHEMAS = ("marts",)
 PUBLISH_INFO_TABLE = "_ledgerbridge_publish"
+#: tables published in an order that lets DuckDB skip row groups for the dashboards' most
+#: common filters (a huvudbok account over a date range)
+PUBLISH_ORDER = {"fct_gl_entries": "company_id, account_number, voucher_date"}
 #: per company and source, when the data in the snapshot was read from it
 SOURCES_TABLE = "_ledgerbridge_sources"
 
@@ -243,7 +246,11 @@ def publish(
                         hint="run `ledgerbridge build` first",
                     )
                 for index, table in enumerate(tables, start=1):
-                    con.execute(f'create table main."{table}" as select * from wh.marts."{table}"')
+                    order = _publish_order(con, table)
+                    con.execute(
+                        f'create table main."{table}" as select * from wh.marts."{table}"'
+                        + (f" order by {order}" if order else "")
+                    )
                     counts[table] = con.execute(f'select count(*) from main."{table}"').fetchone()[
                         0
                     ]
@@ -272,6 +279,22 @@ def publish(
             tmp.unlink(missing_ok=True)
             tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
         return PublishResult(paths.serving, counts, published_at)
+
+
+def _publish_order(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
+    """The order to publish ``table`` in, if it has the columns ``PUBLISH_ORDER`` names."""
+    wanted = PUBLISH_ORDER.get(table)
+    if wanted is None:
+        return None
+    columns = {
+        row[0]
+        for row in con.execute(
+            "select column_name from duckdb_columns() where database_name = 'wh' "
+            "and schema_name = 'marts' and table_name = ?",
+            [table],
+        ).fetchall()
+    }
+    return wanted if {c.strip() for c in wanted.split(",")} <= columns else None
 
 
 def _write_source_freshness(con: duckdb.DuckDBPyConnection) -> None:

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import auth, filters, outbox_view, tables
-from dashboards.formatting import error_text
+from dashboards import auth, filters, notices, outbox_view, tables
 from ledgerbridge.config import Paths, load_settings
 from ledgerbridge.errors import LedgerbridgeError
 from ledgerbridge.users import Role
@@ -19,19 +18,18 @@ sel = filters.selection()
 paths = Paths.from_env()
 
 
-def report_error(exc: LedgerbridgeError) -> None:
-    st.error(error_text(exc))
-
-
 def plan_now() -> None:
     from reverse_etl.plan import plan
 
-    try:
-        result = plan(paths, load_settings(paths), user.name)
-    except LedgerbridgeError as exc:
-        report_error(exc)
+    acting = auth.still(Role.approver)
+    if acting is None or not auth.acts_for_every_company(acting):
         return
-    st.session_state["approvals_message"] = (
+    try:
+        result = plan(paths, load_settings(paths), acting.name)
+    except LedgerbridgeError as exc:
+        notices.leave_error(exc)
+        return
+    notices.leave(
         f"Plan {result.plan_id}: {len(result.new)} nya poster, "
         f"{len(result.waiting)} väntar på attest, {len(result.superseded)} ersatta."
     )
@@ -40,28 +38,37 @@ def plan_now() -> None:
 def push_now() -> None:
     from reverse_etl.push import push
 
+    acting = auth.still(Role.approver)
+    if acting is None or not auth.acts_for_every_company(acting):
+        return
     try:
-        result = push(paths, load_settings(paths), user.name)
+        result = push(paths, load_settings(paths), acting.name)
     except LedgerbridgeError as exc:
-        report_error(exc)
+        notices.leave_error(exc)
         return
     if result.nothing:
-        st.session_state["approvals_message"] = result.nothing[0]
+        notices.leave(result.nothing[0])
         return
     failed = "; ".join(f"post {item.item_id}: {message}" for item, message in result.failed)
-    st.session_state["approvals_message"] = (
+    notices.leave(
         f"Körning {result.run_id}: {len(result.posted)} skickade, {len(result.failed)} "
         f"misslyckade" + (f" ({failed})" if failed else "") + ". Se Körhistorik."
     )
 
 
-left, right, _ = st.columns([2, 2, 4])
-left.button(
-    "Planera från publicerad data", on_click=plan_now, key="plan_now", icon=":material/refresh:"
-)
-right.button("Skicka attesterade nu", on_click=push_now, key="push_now", icon=":material/send:")
-if message := st.session_state.pop("approvals_message", None):
-    st.info(message)
+if auth.acts_for_every_company(user):
+    left, right, _ = st.columns([2, 2, 4])
+    left.button(
+        "Planera från publicerad data", on_click=plan_now, key="plan_now",
+        icon=":material/refresh:",
+    )  # fmt: skip
+    right.button("Skicka attesterade nu", on_click=push_now, key="push_now", icon=":material/send:")
+else:
+    st.caption(
+        "Planering och skickning gäller alla bolag: de görs av en attestant utan "
+        "bolagsbegränsning, eller av ett schema."
+    )
+notices.show()
 
 with Outbox(paths) as outbox:
     waiting = outbox.items(states=[State.PLANNED], company_id=sel.company_id)
@@ -104,7 +111,7 @@ else:
             approve_column, reject_column, _ = st.columns([1, 1, 4])
             approve = approve_column.form_submit_button("Attestera", type="primary")
             reject = reject_column.form_submit_button("Avslå")
-        if approve or reject:
+        if (approve or reject) and auth.still(Role.approver) is not None:
             with Outbox(paths) as outbox:
                 decided = outbox.decide(
                     chosen_items, user.name, approve=approve, comment=comment.strip() or None
@@ -112,9 +119,7 @@ else:
             verb = "attesterade" if approve else "avslagna"
             partners = len(decided) - len(chosen_items)
             together = f" (varav {partners} som hör ihop med de valda)" if partners else ""
-            st.session_state["approvals_message"] = (
-                f"{len(decided)} poster {verb} av {user.name}{together}"
-            )
+            notices.leave(f"{len(decided)} poster {verb} av {user.name}{together}")
             st.session_state["decisions"] = st.session_state.get("decisions", 0) + 1
             st.rerun()
 

@@ -15,9 +15,14 @@ sel = filters.selection()
 ends = {"Periodens slut": sel.period.end}
 if sel.previous_year is not None:
     ends["Föregående årsskifte"] = sel.previous_year.end
-    last_year_periods = queries.periods(sel.company_id, sel.previous_year.start)
-    same = next((p for p in last_year_periods if p.number == sel.period.number), None)
-    if same is not None:
+# the same calendar month a year earlier, whatever shape last year's fiscal year had
+a_year_back = sel.period.end.replace(day=1).replace(year=sel.period.end.year - 1)
+same = queries.period_containing(sel.company_id, a_year_back)
+if same is not None:
+    if same.end in ends.values():  # at the year's last period the two are one date
+        label = next(label for label, end in ends.items() if end == same.end)
+        ends[f"{label} = samma period i fjol"] = ends.pop(label)
+    else:
         ends["Samma period i fjol"] = same.end
 rows = queries.balance_sheet(sel.company_id, list(ends.values()))
 if rows.empty:

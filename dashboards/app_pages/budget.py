@@ -15,8 +15,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboards import drill, filters, queries, tables
-from dashboards.formatting import kronor
-from dashboards.ledger_queries import CHART_LAYOUT, ZERO, amount, floats, month, require_tables
+from dashboards.charts import CHART_LAYOUT, floats
+from dashboards.formatting import kronor, month
+from dashboards.queries import ZERO, require_tables
 
 TENTH = Decimal("0.1")
 AMOUNTS = [
@@ -47,7 +48,7 @@ with signed as (
         coalesce(a.report_line_ordinal, 9999) as report_line_ordinal,
         coalesce(
             a.statement = 'income_statement', left(b.account_number, 1) between '3' and '8'
-        ) as is_result,
+        ) and not coalesce(a.is_result_transfer, false) as is_result,
         case when is_result then -1 else coalesce(a.normal_sign, 1) end as report_sign,
         b.cost_centre_code,
         b.project_code,
@@ -133,15 +134,12 @@ in_period = monthly[monthly["period_start"] == sel.period.start]
 to_date = monthly[monthly["period_start"] <= sel.period.start]
 
 
-def summed(frame: pd.DataFrame, column: str):
-    return sum((amount(v) for v in frame[column]), ZERO)
-
-
 period_budget, period_actual = (
-    summed(in_period, "budget_amount"),
-    summed(in_period, "actual_amount"),
+    queries.total(in_period, "budget_amount"),
+    queries.total(in_period, "actual_amount"),
 )
-ytd_budget, ytd_actual = summed(to_date, "budget_amount"), summed(to_date, "actual_amount")
+ytd_budget = queries.total(to_date, "budget_amount")
+ytd_actual = queries.total(to_date, "actual_amount")
 
 st.caption(f"Resultat (intäkter minus kostnader), period {sel.period.label}")
 first, second, third = st.columns(3)
@@ -187,7 +185,7 @@ lines = year_to_date(
 result_lines = lines[lines["is_result"]]
 total = {"Rapportrad": "Resultat", "is_result": True}
 for column in AMOUNTS:
-    total[column] = summed(result_lines, column)
+    total[column] = queries.total(result_lines, column)
 budget_total = total["Budget ack."]
 total["Avvikelse ack. %"] = (
     None

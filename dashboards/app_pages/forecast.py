@@ -4,10 +4,12 @@ Computed at each publish (fct_forecast_monthly, rpt_forecast_accuracy), not on p
 
 from __future__ import annotations
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from dashboards import filters, queries, tables
+from dashboards.charts import floats
 from dashboards.formatting import kronor
 
 st.title("Prognos")
@@ -39,16 +41,23 @@ baseline = accuracy[accuracy["is_baseline"]].iloc[0] if accuracy["is_baseline"].
 ahead = rows[rows["period_kind"] == "forecast"]
 first, second, third = st.columns(3)
 first.metric("Prognos nästa 12 månader", kronor(queries.total(ahead, "forecast")))
+
+
+def error_of(row) -> str:
+    """A model's hold-out error; a history too short for a hold-out has none."""
+    return "–" if row is None or pd.isna(row["mae"]) else kronor(row["mae"])
+
+
 if chosen is not None:
     second.metric(
         "Modellens fel på testperioden (MAE)",
-        kronor(chosen["mae"]),
+        error_of(chosen),
         help="Medelabsolutfel per månad på de sista månaderna, som modellen inte såg.",
     )
 if baseline is not None:
     third.metric(
         "Säsongsnaiv jämförelse (MAE)",
-        kronor(baseline["mae"]),
+        error_of(baseline),
         help="Samma månad förra året: prognosen ska slå den för att vara värd något.",
     )
 
@@ -57,23 +66,23 @@ labels = [f"{m:%Y-%m}" for m in ahead["period_start"]]
 figure = go.Figure()
 figure.add_scatter(
     x=labels + labels[::-1],
-    y=[float(v) for v in ahead["hi_95"]] + [float(v) for v in ahead["lo_95"]][::-1],
+    y=floats(ahead["hi_95"]) + floats(ahead["lo_95"])[::-1],
     fill="toself", fillcolor="rgba(21,101,192,0.12)", line={"width": 0}, name="95 %",
     hoverinfo="skip",
 )  # fmt: skip
 figure.add_scatter(
     x=labels + labels[::-1],
-    y=[float(v) for v in ahead["hi_80"]] + [float(v) for v in ahead["lo_80"]][::-1],
+    y=floats(ahead["hi_80"]) + floats(ahead["lo_80"])[::-1],
     fill="toself", fillcolor="rgba(21,101,192,0.25)", line={"width": 0}, name="80 %",
     hoverinfo="skip",
 )  # fmt: skip
 figure.add_scatter(
     x=[f"{m:%Y-%m}" for m in history["period_start"]],
-    y=[float(v) for v in history["actual"]],
+    y=floats(history["actual"]),
     name="Utfall", mode="lines+markers", line_color="#263238",
 )  # fmt: skip
 figure.add_scatter(
-    x=labels, y=[float(v) for v in ahead["forecast"]], name="Prognos",
+    x=labels, y=floats(ahead["forecast"]), name="Prognos",
     mode="lines+markers", line={"color": "#1565c0", "dash": "dash"},
 )  # fmt: skip
 figure.update_layout(
@@ -91,7 +100,9 @@ adjusted = (
 st.caption(f"Vald modell: {model}. {adjusted}")
 
 st.subheader("Träffsäkerhet på testperioden")
-if chosen is not None:
+if chosen is not None and pd.isna(chosen["holdout_start"]):
+    st.markdown(f"För kort historik för en testperiod: {chosen['note'] or ''}")
+elif chosen is not None:
     period = (
         f"Testperioden {chosen['holdout_start']:%Y-%m} – {chosen['holdout_end']:%Y-%m} "
         f"({chosen['holdout_months']} månader): "

@@ -59,11 +59,14 @@ opening = queries.account_opening_balance(sel.company_id, account, start, where,
 truncated = len(rows) > queries.LEDGER_ROW_LIMIT
 rows = rows.head(queries.LEDGER_ROW_LIMIT)
 
-movement = queries.total(rows, "amount")
+debit, credit = queries.account_totals(
+    sel.company_id, account, start, end, text.strip(), where, params
+)
+movement = debit - credit
 first, second, third, fourth = st.columns(4)
 first.metric("Ingående saldo", kronor(opening))
-second.metric("Debet", kronor(queries.total(rows[rows["amount"] > 0], "amount")))
-third.metric("Kredit", kronor(-queries.total(rows[rows["amount"] < 0], "amount")))
+second.metric("Debet", kronor(debit))
+third.metric("Kredit", kronor(credit))
 fourth.metric(
     "Utgående saldo" if not text.strip() else "Summa av träffarna",
     kronor(opening + movement if not text.strip() else movement),
@@ -94,14 +97,18 @@ if not text.strip():  # a balance only adds up over every row
     listing.insert(6, "Saldo", list(running_balance(opening, rows["amount"])))
 st.caption("Klicka på en rad för att se hela verifikationen.")
 event = tables.show(
-    listing, f"huvudbok-{sel.company_id}-{account}", key="ledger_rows", selectable=True
+    listing,
+    f"huvudbok-{sel.company_id}-{account}",
+    # the key follows what is listed: a row chosen on another account must not stay chosen
+    key=f"ledger_rows:{account}:{start}:{end}:{text.strip()}:{where}:{params}",
+    selectable=True,
 )
 chosen = tables.selected_row(event, listing)
 if chosen is not None:
     row = rows.iloc[listing.index.get_loc(chosen.name)]
     st.subheader(f"Verifikation {chosen['Verifikation']}, {row['voucher_date']:%Y-%m-%d}")
     st.write(row["voucher_text"] or "")
-    voucher = queries.voucher_rows(sel.company_id, row["voucher_id"]).rename(
+    voucher = queries.voucher_rows(sel.company_id, row["voucher_id"], row["voucher_date"]).rename(
         columns={
             "row_number": "Rad",
             "account_number": "Konto",

@@ -3,27 +3,27 @@ on an account opens its vouchers in the huvudbok."""
 
 from __future__ import annotations
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from dashboards import drill, filters, queries, tables
+from dashboards.charts import floats
 from dashboards.formatting import kronor
 
 st.title("Resultaträkning")
 sel = filters.selection()
 dims = filters.dimensions(sel.company_id, cost_centre=True, project=True)
 where, params = dims.where()
-previous = sel.previous_year.start if sel.previous_year else None
-
-rows = queries.income_statement(
-    sel.company_id, sel.year.start, sel.period.number, previous, where, params
-)
+rows = queries.income_statement(sel.company_id, sel.year.start, sel.period.start, where, params)
 if rows.empty:
     st.info("Inga bokningar på resultatkonton för det valda urvalet.")
     st.stop()
 
+# a booked result transfer (89xx against 2099) is shown after the result, not in it
+transfer = rows[rows["is_result_transfer"]]
+rows = rows[~rows["is_result_transfer"]]
 income = rows[rows["report_section"] == "operating_income"]
-costs = rows[rows["report_section"] != "operating_income"]
 
 st.caption(
     f"{sel.company_name} · period {sel.period.label} · året till och med perioden "
@@ -50,11 +50,14 @@ by_month = queries.income_statement_by_month(sel.company_id, sel.year.start, whe
 if not by_month.empty:
     labels = [f"{m:%Y-%m}" for m in by_month["period_start"]]
     figure = go.Figure()
-    figure.add_bar(x=labels, y=[float(v) for v in by_month["income"]], name="Intäkter",
+    figure.add_bar(x=labels, y=floats(by_month["income"]), name="Intäkter",
                    marker_color="#2e7d32")  # fmt: skip
-    figure.add_bar(x=labels, y=[float(v) for v in by_month["costs"]], name="Kostnader",
+    figure.add_bar(x=labels, y=floats(by_month["costs"]), name="Kostnader",
                    marker_color="#c62828")  # fmt: skip
-    figure.add_scatter(x=labels, y=[float(v) for v in by_month["result"]], name="Resultat",
+    if any(by_month["financial"]):
+        figure.add_bar(x=labels, y=floats(by_month["financial"]),
+                       name="Finansiella poster", marker_color="#8d6e63")  # fmt: skip
+    figure.add_scatter(x=labels, y=floats(by_month["result"]), name="Resultat",
                        mode="lines+markers", line_color="#1565c0")  # fmt: skip
     figure.update_layout(
         barmode="relative",
@@ -82,13 +85,18 @@ lines = (
 )
 result = {column: queries.total(rows, column) for column in COLUMNS}
 lines.loc[len(lines)] = {"report_line": "Resultat", **result}
+if not transfer.empty:
+    booked = {column: queries.total(transfer, column) for column in COLUMNS}
+    lines.loc[len(lines)] = {"report_line": "Bokfört årets resultat (89xx)", **booked}
 lines = lines.rename(columns={"report_line": "Rapportrad", **COLUMNS})
 st.subheader("Per rapportrad")
 tables.show(lines, f"resultatrakning-{sel.company_id}-{sel.period.label}", key="by_report_line")
 
 st.subheader("Per konto")
 st.caption("Klicka på ett konto för att se verifikationerna bakom beloppet i huvudboken.")
-accounts = rows[["account_number", "account_name", "report_line", *COLUMNS]].rename(
+accounts = pd.concat([rows, transfer])[
+    ["account_number", "account_name", "report_line", *COLUMNS]
+].rename(
     columns={
         "account_number": "Konto",
         "account_name": "Kontonamn",

@@ -13,8 +13,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboards import filters, queries, tables
-from dashboards.formatting import kronor
-from dashboards.ledger_queries import CHART_LAYOUT, ZERO, amount, floats, month, require_tables
+from dashboards.charts import CHART_LAYOUT, floats
+from dashboards.formatting import kronor, month
+from dashboards.queries import require_tables
 
 #: how many of the period's movements the list shows (the sums above it cover them all)
 MOVEMENT_ROWS = 5000
@@ -63,10 +64,6 @@ if per_warehouse.empty:
     st.stop()
 
 
-def total(frame, column: str):
-    return sum((amount(v) for v in frame[column]), ZERO)
-
-
 # the books' side: the inventory accounts whose warehouses include a chosen one
 has_ledger = queries.has_table("rpt_inventory_vs_ledger")
 ledger_sql = """
@@ -100,13 +97,14 @@ st.caption(
     f"{sel.period.label}"
 )
 first, second, third, fourth = st.columns(4)
-first.metric("Lagervärde vid periodens slut", kronor(total(per_warehouse, "Utgående värde")))
-second.metric("Inleverans under perioden", kronor(total(per_warehouse, "Värde in")))
-third.metric("Utleverans under perioden", kronor(total(per_warehouse, "Värde ut")))
+stock_value = queries.total(per_warehouse, "Utgående värde")
+first.metric("Lagervärde vid periodens slut", kronor(stock_value))
+second.metric("Inleverans under perioden", kronor(queries.total(per_warehouse, "Värde in")))
+third.metric("Utleverans under perioden", kronor(queries.total(per_warehouse, "Värde ut")))
 if ledger_now is not None and len(ledger_now):
     fourth.metric(
         "Differens mot bokföringen",
-        kronor(total(ledger_now, "difference")),
+        kronor(queries.total(ledger_now, "difference")),
         help="Lagervärdet enligt affärssystemet minus saldot på lagerkontona.",
     )
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import filters, freshness, queries, tables
-from dashboards.formatting import error_text, kronor
+from dashboards import auth, filters, freshness, notices, queries, tables
+from dashboards.formatting import kronor
 from ledgerbridge.config import Paths
 from ledgerbridge.errors import LedgerbridgeError
 from ledgerbridge.report_pack import list_report_packs, write_report_pack
+from ledgerbridge.users import Role
 
 st.title("Översikt")
 sel = filters.selection()
@@ -47,7 +48,7 @@ with right:
     if sources.empty:
         st.info("Den publicerade datan säger inte när källorna lästes.")
     else:
-        st.dataframe(
+        tables.show(
             pd.DataFrame(
                 {
                     "Källa": [freshness.SOURCE_LABELS.get(s, s) for s in sources["source"]],
@@ -57,21 +58,28 @@ with right:
                     "Vad": sources["what"],
                 }
             ),
-            hide_index=True,
+            f"kallor-{sel.company_id}",
             key="sources",
         )
 
 st.subheader("Månadsrapporter")
+user = auth.current_user()
+if user is None or not user.may(Role.controller):
+    # the pack's Avvikelser sheet holds what only a controller sees in the dashboards
+    st.caption("Månadsrapporterna (med avvikelserna) är för controllers och uppåt.")
+    st.stop()
 paths = Paths.from_env()
 
 
 def write_pack() -> None:
+    if auth.still(Role.controller) is None:
+        return
     try:
         written = write_report_pack(paths, sel.company_id, sel.period.start)
     except LedgerbridgeError as exc:
-        st.session_state["pack_message"] = ("error", error_text(exc))
+        notices.leave_error(exc)
         return
-    st.session_state["pack_message"] = ("success", f"Månadsrapporten skrevs: {written.name}")
+    notices.leave(f"Månadsrapporten skrevs: {written.name}", "success")
 
 
 st.button(
@@ -80,8 +88,7 @@ st.button(
     key="write_report_pack",
     icon=":material/description:",
 )
-if message := st.session_state.pop("pack_message", None):
-    getattr(st, message[0])(message[1])
+notices.show()
 packs = list_report_packs(paths, sel.company_id)
 if not packs:
     st.caption(

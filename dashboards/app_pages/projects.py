@@ -11,17 +11,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboards import filters, queries, tables
-from dashboards.formatting import kronor
-from dashboards.ledger_queries import (
-    CHART_LAYOUT,
-    ZERO,
-    amount,
-    floats,
-    month,
-    number,
-    percent,
-    require_tables,
-)
+from dashboards.charts import CHART_LAYOUT, floats
+from dashboards.formatting import kronor, month, number, percent
+from dashboards.queries import ZERO, require_tables
 
 st.title("Projekt")
 sel = filters.selection()
@@ -93,7 +85,7 @@ if projects.empty:
 
 
 def total(column: str):
-    return sum((amount(v) for v in projects[column]), ZERO)
+    return queries.total(projects, column)
 
 
 revenue, margin = total("Intäkter"), total("Täckningsbidrag")

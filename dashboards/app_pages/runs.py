@@ -12,7 +12,7 @@ import streamlit as st
 from dashboards import auth, filters, outbox_view, tables
 from ledgerbridge.users import Role
 
-auth.require(Role.approver)
+user = auth.require(Role.approver)
 st.title("Körhistorik")
 sel = filters.selection()
 
@@ -37,6 +37,11 @@ def brief(step: str, status: str, summary: str) -> str:
 
 
 runs = outbox_view.runs()
+if user.companies:
+    # a user who sees some companies only: their pushes, and the steps run for their company;
+    # what ran for every company at once names the others' files and is not shown
+    mine = outbox_view.pushes_of(sel.company_id)
+    runs = runs[runs["run_id"].isin(mine) | (runs["company_id"] == sel.company_id)]
 if runs.empty:
     st.info("Inga körningar ännu.")
     st.stop()
@@ -60,7 +65,9 @@ listing = pd.DataFrame(
     }
 )
 st.caption("Klicka på en körning för att se vad den gjorde med varje post.")
-event = tables.show(listing, "korhistorik", key="runs", selectable=True)
+# the key follows the newest run: a new run shifts the rows under a chosen one
+newest = int(runs["run_id"].iloc[0])
+event = tables.show(listing, "korhistorik", key=f"runs:{newest}", selectable=True)
 chosen = tables.selected_row(event, listing)
 pushes = runs[runs["step"] == "push"]
 if chosen is not None:
@@ -70,7 +77,7 @@ elif not pushes.empty:
 else:
     run_id = None
 if run_id is not None:
-    attempts = outbox_view.attempts(run_id)
+    attempts = outbox_view.attempts(run_id, sel.company_id)
     st.subheader(title)
     outcomes = attempts["Utfall"].value_counts().to_dict() if not attempts.empty else {}
     counted = ", ".join(f"{count} {outcome.lower()}" for outcome, count in outcomes.items())

@@ -8,7 +8,7 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from dashboards import auth, tables
+from dashboards import auth, notices, tables
 from dashboards.formatting import error_text
 from ledgerbridge.config import Paths
 from ledgerbridge.errors import ConfigError
@@ -31,8 +31,10 @@ def next_run(schedule) -> str:
 with Schedules(paths) as schedules:
     every = schedules.all()
 
-if message := st.session_state.pop("schedules_message", None):
-    st.success(message)
+notices.show()
+editable = auth.acts_for_every_company(user)
+if not editable:
+    st.caption("Scheman gäller alla bolag: de ändras av en attestant utan bolagsbegränsning.")
 
 if every:
     listing = pd.DataFrame(
@@ -48,7 +50,10 @@ if every:
             "Utfall": [s.last_status or "" for s in every],
         }
     )
-    event = tables.show(listing, "scheman", key="schedules", selectable=True)
+    # the key follows the list: a row chosen before a schedule was removed must not
+    # silently become the next schedule
+    names = ",".join(s.name for s in every)
+    event = tables.show(listing, "scheman", key=f"schedules:{names}", selectable=True)
     chosen = tables.selected_row(event, listing)
 else:
     st.info("Inga scheman ännu. Lägg till ett nedan; `ledgerbridge scheduler` kör dem.")
@@ -56,16 +61,21 @@ else:
 
 
 def save(action) -> None:
+    acting = auth.still(Role.approver)
+    if acting is None or not auth.acts_for_every_company(acting):
+        return
     try:
         with Schedules(paths) as schedules:
             message = action(schedules)
     except ConfigError as exc:
         st.error(error_text(exc))
         return
-    st.session_state["schedules_message"] = message
+    notices.leave(message, "success")
     st.rerun()
 
 
+if not editable:
+    st.stop()
 if chosen is not None:
     current = next(s for s in every if s.name == chosen["Namn"])
     st.subheader(f"Ändra {current.name}")

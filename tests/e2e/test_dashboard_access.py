@@ -209,3 +209,23 @@ def test_an_identity_provider_in_the_secrets_adds_its_sign_in(home: Path) -> Non
     labels = [button.label for button in app.button]
     assert "Logga in med företagets konto" in labels and "Logga in" in labels
     assert not app.metric
+
+
+def test_an_approver_of_one_company_decides_but_does_not_act_for_all(
+    demo_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Planning, sending and schedules cover every company: an approver restricted to some
+    companies approves their items, and leaves the rest to someone who sees them all."""
+    home = small_copy(demo_home, tmp_path / "home")
+    monkeypatch.setenv("LEDGERBRIDGE_HOME", str(home))
+    UserFile(Paths(home)).add(
+        "ab-only", Role.approver, password="a long password", companies=("demo_ab",)
+    )
+    approvals = open_app("ab-only", page="approvals.py")
+    keys = {button.key for button in approvals.button}
+    assert "plan_now" not in keys and "push_now" not in keys
+    assert "bolagsbegränsning" in approvals.caption[0].value
+    schedules = open_app("ab-only", page="schedules.py")
+    assert not [button for button in schedules.button if button.label == "Lägg till"]
+    full = open_app("demo-approver", page="approvals.py")
+    assert {"plan_now", "push_now"} <= {button.key for button in full.button}

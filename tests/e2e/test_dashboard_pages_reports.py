@@ -50,6 +50,9 @@ def test_overview_shows_the_key_figures_of_the_marts(home: Path) -> None:
         [COMPANY],
     )
     assert metric(app, "Kundfordringar") == kronor(receivables)
+    # when each source was read, from the snapshot (not the warehouse a build may hold)
+    sources = set(app.dataframe[1].value["Källa"])
+    assert {"Fortnox", "Tryton (affärssystem)", "Bankkonto (camt.053)"} <= sources
 
     # an earlier period changes the year-to-date figures to the mart's
     sidebar_widget(app, "selectbox", "Period").set_value("2025-06").run()
@@ -149,7 +152,8 @@ def test_drill_down_from_an_account_to_its_vouchers(home: Path) -> None:
 def test_a_voucher_row_opens_the_whole_voucher(home: Path) -> None:
     app = open_app(page="general_ledger.py")
     app.selectbox(key="ledger_account:demo_ab").set_value("3041").run()
-    app.session_state["ledger_rows"] = {"selection": {"rows": [0], "columns": []}}
+    listed = next(d for d in app.dataframe if (d.key or "").startswith("ledger_rows:"))
+    app.session_state[listed.key] = {"selection": {"rows": [0], "columns": []}}
     app.run()
     assert not app.exception
     assert app.subheader[0].value.startswith("Verifikation ")
@@ -300,7 +304,12 @@ def test_overview_writes_a_report_pack_and_offers_it(
 ) -> None:
     home = small_copy(demo_home, tmp_path / "home")
     monkeypatch.setenv("LEDGERBRIDGE_HOME", str(home))
-    app = open_app("demo-viewer")
+    # the pack holds the findings, which a viewer does not see
+    viewer = open_app("demo-viewer")
+    assert not [b for b in viewer.button if b.key == "write_report_pack"]
+    assert not [b for b in viewer.get("download_button") if "Månadsrapport" in b.proto.label]
+
+    app = open_app("demo-controller")
     app.button(key="write_report_pack").click().run()
     assert not app.exception
     assert "manadsrapport_demo_ab_2025-12.xlsx" in app.success[0].value

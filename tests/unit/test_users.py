@@ -112,3 +112,20 @@ def test_users_command(tmp_path: Path) -> None:
     assert "anna" in listed.stdout and "password" in listed.stdout
     refused = run_cli("users", "add", "bertil", "--role", "boss", "--sso", home=home)
     assert refused.returncode != 0 and "role 'boss' is not known" in refused.output
+
+
+def test_replacing_a_user_keeps_their_companies_unless_told(users: UserFile) -> None:
+    users.add("anna", Role.viewer, password="0123456789", companies=("demo_ab",))
+    promoted = users.add("anna", Role.approver, password="0123456789", replace=True)
+    assert promoted.companies == ("demo_ab",)
+    lifted = users.add("anna", Role.approver, password="0123456789", companies=(), replace=True)
+    assert lifted.companies == ()
+
+
+def test_a_file_left_with_a_wider_mode_is_made_private(users: UserFile) -> None:
+    users.path.write_text('{"users": {}}', encoding="utf-8")
+    users.path.chmod(0o644)
+    users.path.with_suffix(".json.tmp").write_text("", encoding="utf-8")
+    users.path.with_suffix(".json.tmp").chmod(0o666)
+    users.add("anna", Role.viewer, password="0123456789")
+    assert stat.S_IMODE(users.path.stat().st_mode) == 0o600
