@@ -122,6 +122,12 @@ def still(role: Role) -> User | None:
     return user if user is not None and user.may(role) else None
 
 
+def still_acting_for_every_company() -> User | None:
+    """In a callback planning, sending or changing schedules: the user, if they still may."""
+    user = still(Role.approver)
+    return user if user is not None and acts_for_every_company(user) else None
+
+
 def require(role: Role) -> User:
     """Stop the page unless the signed-in user has ``role`` (or more)."""
     user = current_user()

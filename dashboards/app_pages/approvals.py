@@ -21,8 +21,8 @@ paths = Paths.from_env()
 def plan_now() -> None:
     from reverse_etl.plan import plan
 
-    acting = auth.still(Role.approver)
-    if acting is None or not auth.acts_for_every_company(acting):
+    acting = auth.still_acting_for_every_company()
+    if acting is None:
         return
     try:
         result = plan(paths, load_settings(paths), acting.name)
@@ -38,8 +38,8 @@ def plan_now() -> None:
 def push_now() -> None:
     from reverse_etl.push import push
 
-    acting = auth.still(Role.approver)
-    if acting is None or not auth.acts_for_every_company(acting):
+    acting = auth.still_acting_for_every_company()
+    if acting is None:
         return
     try:
         result = push(paths, load_settings(paths), acting.name)

@@ -77,20 +77,13 @@ accounts = (
     )
     .drop(columns="report_line_ordinal")
 )
-event = tables.show(
+drill.account_table(
     accounts,
     f"balansrakning-konton-{sel.company_id}-{sel.period.label}",
     key="balance_accounts",
-    selectable=True,
+    start=sel.year.start,
+    end=sel.period.end,
 )
-chosen = tables.selected_row(event, accounts)
-if chosen is not None:
-    drill.to_general_ledger(
-        account=chosen["Konto"],
-        start=sel.year.start,
-        end=sel.period.end,
-        dimensions=filters.Dimensions(),
-    )
 st.caption(
     "Saldon per kontot i debet/kredit-tecken (skulder negativa) i tabellen per konto; "
     "rapportraderna i rapporttecken. Källa: rpt_balance_sheet och rpt_trial_balance."

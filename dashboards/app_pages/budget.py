@@ -212,22 +212,16 @@ accounts = year_to_date(
 accounts[["Resultatenhet", "Projekt"]] = accounts[["Resultatenhet", "Projekt"]].fillna(
     queries.NO_VALUE
 )
-event = tables.show(
+drill.account_table(
     accounts,
     f"budget-konton-{sel.company_id}-{sel.period.label}",
     key="budget_by_account",
-    selectable=True,
+    start=sel.year.start,
+    end=sel.period.end,
+    dimensions=lambda row: filters.Dimensions(
+        cost_centres=(row["Resultatenhet"],), projects=(row["Projekt"],)
+    ),
 )
-chosen = tables.selected_row(event, accounts)
-if chosen is not None:
-    drill.to_general_ledger(
-        account=chosen["Konto"],
-        start=sel.year.start,
-        end=sel.period.end,
-        dimensions=filters.Dimensions(
-            cost_centres=(chosen["Resultatenhet"],), projects=(chosen["Projekt"],)
-        ),
-    )
 
 versions = ", ".join(v for v in monthly["budget_versions"].dropna().unique())
 st.caption(

@@ -104,17 +104,14 @@ accounts = pd.concat([rows, transfer])[
         **COLUMNS,
     }
 )
-event = tables.show(
+drill.account_table(
     accounts,
     f"resultatrakning-konton-{sel.company_id}-{sel.period.label}",
     key="by_account",
-    selectable=True,
+    start=sel.year.start,
+    end=sel.period.end,
+    dimensions=lambda row: dims,
 )
-chosen = tables.selected_row(event, accounts)
-if chosen is not None:
-    drill.to_general_ledger(
-        account=chosen["Konto"], start=sel.year.start, end=sel.period.end, dimensions=dims
-    )
 
 st.caption(
     "Belopp i kronor; intäkter positiva, kostnader negativa. Källa: rpt_income_statement "

@@ -61,8 +61,8 @@ else:
 
 
 def save(action) -> None:
-    acting = auth.still(Role.approver)
-    if acting is None or not auth.acts_for_every_company(acting):
+    acting = auth.still_acting_for_every_company()
+    if acting is None:
         return
     try:
         with Schedules(paths) as schedules:
