@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from ledgerbridge.config import Paths
-from ledgerbridge.warehouse import PUBLISH_INFO_TABLE
+from ledgerbridge.warehouse import PUBLISH_INFO_TABLE, _sql_path
 
 NO_VALUE = "(ingen)"
 ZERO = Decimal("0.00")
@@ -49,8 +49,7 @@ def _cached(version: str | None, sql: str, params: tuple) -> pd.DataFrame:
     # is the replaced file; an ATTACH opens the file that is there now
     con = duckdb.connect()
     try:
-        con.execute(f"attach '{str(serving_path()).replace(chr(39), chr(39) * 2)}' as serving "
-                    "(read_only)")  # fmt: skip
+        con.execute(f"attach '{_sql_path(serving_path())}' as serving (read_only)")
         con.execute("use serving")
         return con.sql(sql, params=list(params)).to_arrow_table().to_pandas()
     finally:
