@@ -43,7 +43,7 @@ def snapshot_version() -> str | None:
 
 
 @st.cache_data(max_entries=2000, ttl=6 * 3600, show_spinner=False)
-def _cached(version: str | None, sql: str, params: tuple) -> pd.DataFrame:
+def _cached(version: str | None, sql: str, params: tuple, named: bool = False) -> pd.DataFrame:
     # attached to a fresh in-memory database rather than connected to: DuckDB hands a
     # second connect() to a path the instance it already has open, which after a publish
     # is the replaced file; an ATTACH opens the file that is there now
@@ -51,12 +51,16 @@ def _cached(version: str | None, sql: str, params: tuple) -> pd.DataFrame:
     try:
         con.execute(f"attach '{_sql_path(serving_path())}' as serving (read_only)")
         con.execute("use serving")
-        return con.sql(sql, params=list(params)).to_arrow_table().to_pandas()
+        bound = dict(params) if named else list(params)
+        return con.sql(sql, params=bound).to_arrow_table().to_pandas()
     finally:
         con.close()
 
 
-def query(sql: str, params: list | tuple | None = None) -> pd.DataFrame:
+def query(sql: str, params: list | tuple | dict | None = None) -> pd.DataFrame:
+    """``params`` bound to ``?`` in order, or a dict bound to ``$name``."""
+    if isinstance(params, dict):
+        return _cached(snapshot_version(), sql, tuple(sorted(params.items())), named=True)
     return _cached(snapshot_version(), sql, tuple(params or ()))
 
 
@@ -435,40 +439,62 @@ def balance_sheet_accounts(company_id: str, period_start: date) -> pd.DataFrame:
 # -- översikt ---------------------------------------------------------------------------------
 
 
+#: the overview's figures: the mart each reads, and its query for one company and period
+_KEY_FIGURES = {
+    "revenue": (
+        "rpt_income_statement",
+        "select coalesce(sum(report_amount), 0) from rpt_income_statement "
+        "where company_id = $company and fiscal_year_start = $year and period_start <= $period "
+        "and report_section = 'operating_income'",
+    ),
+    "result": (
+        "rpt_income_statement",
+        "select coalesce(sum(r.report_amount), 0) from rpt_income_statement as r "
+        "join dim_account as a using (company_id, account_number) "
+        "where r.company_id = $company and r.fiscal_year_start = $year "
+        "and r.period_start <= $period and not a.is_result_transfer",
+    ),
+    "cash": (
+        "rpt_trial_balance",
+        "select coalesce(sum(closing_balance), 0) from rpt_trial_balance as t "
+        "join dim_account as a using (company_id, account_number) "
+        "where t.company_id = $company and t.period_start = $period and a.is_cash",
+    ),
+    "receivables": (
+        "fct_ar_open_items_monthly",
+        "select coalesce(sum(open_amount), 0) from fct_ar_open_items_monthly "
+        "where company_id = $company and period_start = $period",
+    ),
+    "payables": (  # a debt, shown positive
+        "fct_ap_open_items_monthly",
+        "select -coalesce(sum(open_amount), 0) from fct_ap_open_items_monthly "
+        "where company_id = $company and period_start = $period",
+    ),
+    "stock_value": (
+        "fct_stock_balance_monthly",
+        "select coalesce(sum(closing_value), 0) from fct_stock_balance_monthly "
+        "where company_id = $company and period_start = $period",
+    ),
+    "open_findings": (
+        "rec_findings",
+        "select count(*) from rec_findings where company_id = $company",
+    ),
+}
+
+
 def key_figures(company_id: str, fiscal_year_start: date, period_start: date) -> dict:
-    """The overview's figures for the year to date and at the period's end."""
+    """The overview's figures for the year to date and at the period's end; None for a figure
+    whose mart the snapshot lacks (no stock without an ERP that keeps it, no reskontra without
+    invoices)."""
+    present = {name: sql for name, (table, sql) in _KEY_FIGURES.items() if has_table(table)}
+    if not present:
+        return dict.fromkeys(_KEY_FIGURES)
     frame = query(
-        """
-        select
-            (select coalesce(sum(report_amount), 0) from rpt_income_statement
-             where company_id = ? and fiscal_year_start = ? and period_start <= ?
-               and report_section = 'operating_income') as revenue,
-            (select coalesce(sum(r.report_amount), 0) from rpt_income_statement as r
-             join dim_account as a using (company_id, account_number)
-             where r.company_id = ? and r.fiscal_year_start = ? and r.period_start <= ?
-               and not a.is_result_transfer) as result,
-            (select coalesce(sum(closing_balance), 0) from rpt_trial_balance as t
-             join dim_account as a using (company_id, account_number)
-             where t.company_id = ? and t.period_start = ? and a.is_cash) as cash,
-            (select coalesce(sum(open_amount), 0) from fct_ar_open_items_monthly
-             where company_id = ? and period_start = ?) as receivables,
-            (select -coalesce(sum(open_amount), 0) from fct_ap_open_items_monthly
-             where company_id = ? and period_start = ?) as payables,  -- a debt, shown positive
-            (select coalesce(sum(closing_value), 0) from fct_stock_balance_monthly
-             where company_id = ? and period_start = ?) as stock_value,
-            (select count(*) from rec_findings where company_id = ?) as open_findings
-        """,
-        [
-            company_id, fiscal_year_start, period_start,
-            company_id, fiscal_year_start, period_start,
-            company_id, period_start,
-            company_id, period_start,
-            company_id, period_start,
-            company_id, period_start,
-            company_id,
-        ],
-    )  # fmt: skip
-    return frame.iloc[0].to_dict()
+        "select " + ", ".join(f"({sql}) as {name}" for name, sql in present.items()),
+        {"company": company_id, "year": fiscal_year_start, "period": period_start},
+    )
+    figures = frame.iloc[0].to_dict()
+    return {name: figures.get(name) for name in _KEY_FIGURES}
 
 
 def findings_by_severity(company_id: str) -> pd.DataFrame:

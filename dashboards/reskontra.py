@@ -125,15 +125,28 @@ def _bucket_sums(kind: Kind) -> str:
     )
 
 
+def _parties(kind: Kind) -> str:
+    """The register that names customers or suppliers: the dimension where an ERP or
+    accounting system with a register is configured, else the names the invoices carry (a
+    company whose ERP comes as an export and whose books are SIE files has no register)."""
+    if queries.has_table(kind.party_table):
+        return kind.party_table
+    return (
+        f"(select company_id, {kind.party_key}, any_value({kind.party_name}) as "
+        f"{kind.party_name} from {kind.invoices} group by company_id, {kind.party_key})"
+    )
+
+
 def render(kind: Kind, sel: Selection) -> None:
     """The page below its title, for ``kind``, at the selection of the sidebar."""
-    require_tables(kind.open_items, kind.invoices, kind.party_table)
+    require_tables(kind.open_items, kind.invoices)
+    parties = _parties(kind)
     dims = filters.dimensions(sel.company_id, cost_centre=True, project=True)
     where, where_params = dims.where(prefix="o.")
     at_end = f"o.company_id = ? and o.period_end = ? and {where}"
     at_end_params = [sel.company_id, sel.period.end, *where_params]
     party_join = (
-        f"left join {kind.party_table} as p on p.company_id = o.company_id "
+        f"left join {parties} as p on p.company_id = o.company_id "
         f"and p.{kind.party_key} = o.{kind.party_key}"
     )
 
@@ -210,7 +223,7 @@ group by o.aging_bucket
             )
 
         st.subheader(f"Per {kind.party_label.lower()}")
-        parties = queries.query(
+        per_party = queries.query(
             f"""
 select
     o.{kind.party_key} as "{kind.party_label}",
@@ -227,7 +240,7 @@ order by "Öppet belopp" desc, 1
             at_end_params,
         )
         tables.show(
-            parties,
+            per_party,
             f"{kind.slug}-per-{kind.party_label.lower()}-{sel.company_id}-{sel.period.label}",
             key=f"{kind.key}_by_party",
         )
@@ -291,9 +304,32 @@ def _invoices(kind: Kind, sel: Selection, dims: filters.Dimensions) -> None:
     where, where_params = dims.where(prefix="i.")
     st.subheader("Årets fakturor")
     joined = " and ".join(f"o.{column} = i.{column}" for column in kind.invoice_key)
+    year_params = [sel.company_id, sel.year.start, sel.period.end, *where_params]
+    invoices_of_the_year = (
+        f"from {kind.invoices} as i "
+        f"where i.company_id = ? and i.invoice_date between ? and ? and {where}"
+    )
+    # summed in SQL over every invoice; only the listing is cut (a year has hundreds of
+    # thousands of invoices at ten million GL rows)
+    summary = queries.query(
+        f"select count(*) as invoices, sum(i.gross_amount) * {kind.sign} as invoiced "
+        + invoices_of_the_year,
+        year_params,
+    ).iloc[0]
+    if not summary["invoices"]:
+        st.info(
+            "Inga fakturor under "
+            f"{filters.month_range(sel.year.start, sel.period.end)} i det valda urvalet."
+        )
+        return
     frame = queries.query(
         f"""
-with o as (
+with i as (
+    select i.* {invoices_of_the_year}
+    order by i.invoice_date, i.{kind.invoice_number}
+    limit {LIST_ROWS}
+),
+o as (
     select * from {kind.open_items} where company_id = ? and period_end = ?
 )
 select
@@ -311,39 +347,25 @@ select
     i.gross_amount * {kind.sign} as "Fakturabelopp",
     coalesce(o.open_amount, 0) * {kind.sign} as "Öppet vid periodens slut",
     case when i.final_payment_date <= ? then i.final_payment_date end as "Slutbetald"
-from {kind.invoices} as i
+from i
 left join o on {joined}
-left join {kind.party_table} as p
+left join {_parties(kind)} as p
     on p.company_id = i.company_id and p.{kind.party_key} = i.{kind.party_key}
-where i.company_id = ? and i.invoice_date between ? and ? and {where}
 order by i.invoice_date, 1
 """,
-        [
-            sel.company_id,
-            sel.period.end,
-            sel.period.end,
-            sel.company_id,
-            sel.year.start,
-            sel.period.end,
-            *where_params,
-        ],
+        [*year_params, sel.company_id, sel.period.end, sel.period.end],
     )
-    if frame.empty:
-        st.info(
-            "Inga fakturor under "
-            f"{filters.month_range(sel.year.start, sel.period.end)} i det valda urvalet."
-        )
-        return
-    invoiced = sum((amount(v) for v in frame["Fakturabelopp"]), ZERO)
     first, second, _ = st.columns([1, 1, 2])
-    first.metric("Fakturerat hittills i år", kronor(invoiced), help="Inklusive moms.")
-    second.metric("Fakturor hittills i år", f"{len(frame)}")
+    first.metric(
+        "Fakturerat hittills i år", kronor(amount(summary["invoiced"])), help="Inklusive moms."
+    )
+    second.metric("Fakturor hittills i år", f"{summary['invoices']}")
     tables.show(
-        frame.head(LIST_ROWS),
+        frame,
         f"{kind.slug}-fakturor-{sel.company_id}-{sel.period.label}",
         key=f"{kind.key}_invoices",
     )
-    if len(frame) > LIST_ROWS:
+    if summary["invoices"] > LIST_ROWS:
         st.caption(f"Visar de första {LIST_ROWS} fakturorna; summan ovan gäller alla.")
 
 

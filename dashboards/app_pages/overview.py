@@ -18,15 +18,28 @@ sel = filters.selection()
 st.caption(f"{sel.company_name} · året till och med {sel.period.label}")
 
 figures = queries.key_figures(sel.company_id, sel.year.start, sel.period.start)
+NOT_BUILT = "Källan som ger talet är inte konfigurerad, så martens tabell finns inte i datan."
+
+
+def figure(column, label: str, name: str) -> None:
+    value = figures[name]
+    if value is None:
+        column.metric(label, "–", help=NOT_BUILT)
+    elif name == "open_findings":
+        column.metric(label, f"{value}")
+    else:
+        column.metric(label, kronor(queries.amount(value)))
+
+
 row_one = st.columns(3)
-row_one[0].metric("Nettoomsättning (året till dato)", kronor(figures["revenue"]))
-row_one[1].metric("Resultat (året till dato)", kronor(figures["result"]))
-row_one[2].metric("Likvida medel", kronor(figures["cash"]))
+figure(row_one[0], "Nettoomsättning (året till dato)", "revenue")
+figure(row_one[1], "Resultat (året till dato)", "result")
+figure(row_one[2], "Likvida medel", "cash")
 row_two = st.columns(4)
-row_two[0].metric("Kundfordringar", kronor(figures["receivables"]))
-row_two[1].metric("Leverantörsskulder", kronor(figures["payables"]))
-row_two[2].metric("Lagervärde", kronor(figures["stock_value"]))
-row_two[3].metric("Öppna avvikelser", f"{figures['open_findings']}")
+figure(row_two[0], "Kundfordringar", "receivables")
+figure(row_two[1], "Leverantörsskulder", "payables")
+figure(row_two[2], "Lagervärde", "stock_value")
+figure(row_two[3], "Öppna avvikelser", "open_findings")
 
 left, right = st.columns(2)
 with left:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -67,6 +68,41 @@ def test_overview_shows_the_key_figures_of_the_marts(home: Path) -> None:
     assert (
         metric(app, "Nettoomsättning (året till dato)") == kronor(revenue_june) != kronor(revenue)
     )
+
+
+def test_pages_of_a_company_without_stock_or_customer_register(
+    demo_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # books as SIE files and the ERP as an export (the benchmark's company): no stock marts,
+    # no customer register; the invoices carry their customers' names
+    home = small_copy(demo_home, tmp_path / "home")
+    con = duckdb.connect(str(home / "serving.duckdb"))
+    try:
+        for table in ("fct_stock_balance_monthly", "fct_stock_movements", "dim_customer"):
+            con.execute(f"drop table {table}")
+    finally:
+        con.close()
+    monkeypatch.setenv("LEDGERBRIDGE_HOME", str(home))
+
+    app = open_app(page=None)
+    assert metric(app, "Lagervärde") == "–"
+    findings = mart_value(home, "select count(*) from rec_findings where company_id = ?", [COMPANY])
+    assert metric(app, "Öppna avvikelser") == str(findings)
+    inventory = open_app(page="inventory.py")
+    assert "fct_stock_balance_monthly" in inventory.info[0].value
+
+    receivables = open_app(page="receivables.py")
+    by_customer = next(
+        frame.value for frame in receivables.dataframe if "Namn" in frame.value.columns
+    )
+    named = mart_value(
+        home,
+        "select count(distinct customer_number) from fct_ar_invoices "
+        "where company_id = ? and customer_name is not null",
+        [COMPANY],
+    )
+    assert named > 0
+    assert (by_customer["Namn"] != by_customer["Kund"]).any()
 
 
 def test_income_statement_follows_period_cost_centre_and_project(home: Path) -> None:
