@@ -3,17 +3,19 @@
     {{ relation }}.voucher_id || '|' || cast({{ relation }}.row_number as {{ dbt.type_string() }})
 {%- endmacro %}
 
-{#- fct_gl_entries' post-hook after an incremental build: drop the rows of vouchers no longer
+{#- The post-hook of a model incremental on vouchers' content (fct_gl_entries,
+    int_rec__voucher_facts), after an incremental build: drop the rows of vouchers no longer
     booked as they are here (a voucher a replaced SIE export no longer holds, one whose every
     row Fortnox marks removed), so that the table equals a full refresh. A changed voucher's
-    rows were replaced whole by the build; what is left with another hash is gone. -#}
-{% macro gl_entries_forget_unbooked() -%}
-    delete from {{ this }} as entries
+    rows were replaced whole by the build; what is left with another hash is gone. The model
+    keeps the hash it was built from in `_content_hash`. -#}
+{% macro forget_vouchers_not_built_as_booked() -%}
+    delete from {{ this }} as built
     where not exists (
         select 1
         from {{ ref('int_ledger__vouchers') }} as vouchers
-        where vouchers.voucher_id = entries.voucher_id
-            and vouchers.content_hash = entries._content_hash
+        where vouchers.voucher_id = built.voucher_id
+            and vouchers.content_hash = built._content_hash
     )
 {%- endmacro %}
 

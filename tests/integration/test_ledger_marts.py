@@ -41,20 +41,22 @@ MARTS = (
 )
 
 
-def table(home: Path, name: str, exclude: tuple[str, ...] = ()) -> list[tuple]:
-    """A mart's rows in a stable order (every column but ``exclude``)."""
+def table(
+    home: Path, name: str, exclude: tuple[str, ...] = (), schema: str = "marts"
+) -> list[tuple]:
+    """A table's rows in a stable order (every column but ``exclude``)."""
     columns = [
         column
         for (column,) in warehouse_rows(
             home,
             "select column_name from information_schema.columns "
-            f"where table_schema = 'marts' and table_name = '{name}' order by ordinal_position",
+            f"where table_schema = '{schema}' and table_name = '{name}' order by ordinal_position",
         )
         if column not in exclude
     ]
-    assert columns, f"no mart {name}"
+    assert columns, f"no table {schema}.{name}"
     listed = ", ".join(f'"{c}"' for c in columns)
-    return warehouse_rows(home, f"select {listed} from marts.{name} order by {listed}")
+    return warehouse_rows(home, f"select {listed} from {schema}.{name} order by {listed}")
 
 
 def test_the_balance_sheet_balances_in_every_period_of_the_books(demo_home: Path) -> None:
@@ -343,6 +345,12 @@ def test_new_vouchers_are_built_incrementally_as_a_full_refresh_builds_them(
         batch
         for (batch,) in warehouse_rows(home, "select distinct _batch_id from marts.fct_gl_entries")
     }
+    facts_batches = {
+        batch
+        for (batch,) in warehouse_rows(
+            home, "select distinct _batch_id from intermediate.int_rec__voucher_facts"
+        )
+    }
     sheet_before = balance_sheet(home)
     book_two_vouchers(home)
     result = run_cli("ingest", home=home)
@@ -390,6 +398,14 @@ def test_new_vouchers_are_built_incrementally_as_a_full_refresh_builds_them(
         for name in marts
         if name != "fct_gl_entries"
     }
+    # the reconciliation worked out the facts of the two new vouchers alone
+    facts_written = warehouse_rows(
+        home,
+        "select count(*) from intermediate.int_rec__voucher_facts "
+        f"where _batch_id not in ({', '.join(repr(b) for b in facts_batches)})",
+    )
+    assert facts_written == [(2,)]
+    facts = table(home, "int_rec__voucher_facts", exclude=("_batch_id",), schema="intermediate")
 
     # a full refresh of the same data gives the same tables
     paths = Paths(home)
@@ -400,6 +416,10 @@ def test_new_vouchers_are_built_incrementally_as_a_full_refresh_builds_them(
     )
     assert full.failed == 0, full.errors
     assert table(home, "fct_gl_entries", exclude=("_batch_id",)) == incremental
+    assert (
+        table(home, "int_rec__voucher_facts", exclude=("_batch_id",), schema="intermediate")
+        == facts
+    )
     for name, rows in others.items():
         assert table(home, name, exclude=("_batch_id",)) == rows, name
     # and the new vouchers reached the balance sheet: from their month to the end of the
@@ -499,6 +519,12 @@ def test_sie_exports_are_read_when_new_and_only_their_changes_when_replaced(
         .replace(b'"Hyra lokaler 2024-01"', b'"Hyra lokaler januari 2024"', 1)
     )
     (folder / "demo_ab_2024.se").write_bytes(replaced)
+    facts_batches = {
+        b
+        for (b,) in warehouse_rows(
+            home, "select _batch_id from intermediate.int_rec__voucher_facts"
+        )
+    }
     corrected = warehouse_rows(
         home,
         "select count(*) from marts.fct_gl_entries where company_id = 'sie_ab' "
@@ -511,6 +537,14 @@ def test_sie_exports_are_read_when_new_and_only_their_changes_when_replaced(
         "select count(*) from marts.fct_gl_entries where company_id = 'sie_ab' "
         "and voucher_text = 'Hyra lokaler januari 2024'",
     ) == [(corrected,)]
+    # and the reconciliation's per-voucher facts were worked out for that voucher alone
+    assert warehouse_rows(
+        home,
+        "select facts.company_id, voucher_text from intermediate.int_rec__voucher_facts as facts "
+        "join marts.fct_gl_entries using (voucher_id) "
+        f"where facts._batch_id not in ({', '.join(repr(b) for b in facts_batches)}) "
+        "group by all",
+    ) == [("sie_ab", "Hyra lokaler januari 2024")]
     new_file = hashlib.sha256(replaced).hexdigest()
     assert warehouse_rows(
         home,
@@ -530,8 +564,21 @@ def test_sie_exports_are_read_when_new_and_only_their_changes_when_replaced(
     assert all(total == 0 and lines > 3 for _, _, total, lines in sheets)
 
     incremental = table(home, "fct_gl_entries", exclude=("_batch_id",))
+    facts = table(home, "int_rec__voucher_facts", exclude=("_batch_id",), schema="intermediate")
+    findings = table(home, "rec_findings")
     paths = Paths(home)
     sources = json.dumps({"ledgerbridge_sources": present_sources(paths)})
-    full = run_dbt(paths, ["build", "--full-refresh", "--vars", sources, "-s", "fct_gl_entries+"])
+    full = run_dbt(
+        paths,
+        [
+            *("build", "--full-refresh", "--vars", sources),
+            *("-s", "fct_gl_entries+", "int_rec__voucher_facts+"),
+        ],
+    )
     assert full.failed == 0, full.errors
     assert table(home, "fct_gl_entries", exclude=("_batch_id",)) == incremental
+    assert (
+        table(home, "int_rec__voucher_facts", exclude=("_batch_id",), schema="intermediate")
+        == facts
+    )
+    assert table(home, "rec_findings") == findings

@@ -5,7 +5,7 @@
     incremental_strategy='delete+insert',
     on_schema_change='append_new_columns',
     post_hook=[
-        "{{ gl_entries_forget_unbooked() if is_incremental() else 'select 1' }}",
+        "{{ forget_vouchers_not_built_as_booked() if is_incremental() else 'select 1' }}",
         "{{ gl_entries_refresh_lineage() if is_incremental() else 'select 1' }}",
     ],
 ) }}
