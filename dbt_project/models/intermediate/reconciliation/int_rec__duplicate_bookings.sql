@@ -6,8 +6,26 @@
 -- the details add the supplier's).
 with
 
-bookings as (
+standing as (
     select * from {{ ref('int_rec__invoice_bookings') }} where not is_reversed
+),
+
+-- the invoices booked more than once, found first: the ordered lists below are worth
+-- building for those few only, not for every invoice in the books
+duplicated_invoices as (
+    select company_id, invoice_kind, invoice_key
+    from standing
+    group by company_id, invoice_kind, invoice_key
+    having count(*) > 1
+),
+
+bookings as (
+    select standing.*
+    from standing
+    inner join duplicated_invoices
+        on duplicated_invoices.company_id = standing.company_id
+        and duplicated_invoices.invoice_kind = standing.invoice_kind
+        and duplicated_invoices.invoice_key = standing.invoice_key
 ),
 
 duplicated as (
@@ -30,7 +48,6 @@ duplicated as (
         ) as later_vouchers
     from bookings
     group by company_id, invoice_kind, invoice_key
-    having count(*) > 1
 ),
 
 final as (

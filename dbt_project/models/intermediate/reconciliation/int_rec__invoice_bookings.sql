@@ -95,6 +95,23 @@ classes as (
     where rows_signature <> negated_signature
 ),
 
+-- Only a class with vouchers on both sides holds a reversal; nearly every voucher is alone
+-- in its class, so what follows ranks the few that are not.
+paired_classes as (
+    select company_id, class_key
+    from classes
+    group by company_id, class_key
+    having count(distinct is_first_side) = 2
+),
+
+paired as (
+    select classes.*
+    from classes
+    inner join paired_classes
+        on paired_classes.company_id = classes.company_id
+        and paired_classes.class_key = classes.class_key
+),
+
 booking_classes as (
     select
         linked.voucher_id,
@@ -102,10 +119,10 @@ booking_classes as (
         linked.invoice_kind,
         linked.invoice_key,
         linked.voucher_date,
-        classes.class_key,
-        classes.is_first_side
+        paired.class_key,
+        paired.is_first_side
     from linked
-    inner join classes on classes.voucher_id = linked.voucher_id
+    inner join paired on paired.voucher_id = linked.voucher_id
 ),
 
 -- First the vouchers that name the same invoice: a booking and its reversal, both linked.
@@ -139,17 +156,17 @@ same_invoice_cancelled as (
 
 -- Then correction vouchers that name no invoice, against the bookings still standing.
 unlinked_reversals as (
-    select classes.company_id, classes.class_key, classes.is_first_side, count(*) as reversals
-    from classes
-    where not exists (select 1 from linked where linked.voucher_id = classes.voucher_id)
+    select paired.company_id, paired.class_key, paired.is_first_side, count(*) as reversals
+    from paired
+    where not exists (select 1 from linked where linked.voucher_id = paired.voucher_id)
         and exists (
             select 1 from booking_classes
-            where booking_classes.company_id = classes.company_id
-                and booking_classes.class_key = classes.class_key
-                and booking_classes.is_first_side <> classes.is_first_side
-                and booking_classes.voucher_date <= classes.voucher_date
+            where booking_classes.company_id = paired.company_id
+                and booking_classes.class_key = paired.class_key
+                and booking_classes.is_first_side <> paired.is_first_side
+                and booking_classes.voucher_date <= paired.voucher_date
         )
-    group by classes.company_id, classes.class_key, classes.is_first_side
+    group by paired.company_id, paired.class_key, paired.is_first_side
 ),
 
 standing_ranked as (
