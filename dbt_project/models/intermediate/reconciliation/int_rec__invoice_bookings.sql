@@ -3,13 +3,10 @@
 -- One row per voucher that books a customer or supplier invoice, with the amount and the
 -- dimensions it books.
 --
--- A voucher names its invoice by Fortnox's ReferenceType/ReferenceNumber (INVOICE,
--- SUPPLIERINVOICE) where the books are Fortnox and the reference is set; by its text
--- ("Kundfaktura 10091 …", "Leverantörsfaktura 50013 …") only where no other reference says
--- what it is (no reference, or MANUAL): a payment's voucher (INVOICEPAYMENT) often repeats the
--- invoice's text and books nothing of it. Fortnox numbers supplier invoices itself (its
--- GivenNumber, in references and texts alike); through its register such a booking also
--- knows the supplier and the supplier's own invoice number, which is what the ERP records.
+-- Which invoice a voucher names (by reference, else by text) is int_rec__voucher_facts' to
+-- say. Fortnox numbers supplier invoices itself (its GivenNumber, in references and texts
+-- alike); through its register such a booking also knows the supplier and the supplier's own
+-- invoice number, which is what the ERP records.
 --
 -- A booking that a later voucher reverses (the same rows, amounts negated) is kept, marked
 -- is_reversed: a correction is a reversing voucher plus a new one, so the pair no longer

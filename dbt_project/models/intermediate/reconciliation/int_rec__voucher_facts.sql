@@ -22,14 +22,12 @@
 -- INVOICE or SUPPLIERINVOICE) where it has one, else — where no reference says otherwise (none,
 -- or MANUAL) — by its text: "Kundfaktura 10091 …", "Leverantörsfaktura 50013 …". A payment's
 -- voucher (INVOICEPAYMENT) often repeats the invoice's text and books nothing of it.
-{% set read_changed_only = is_incremental()
-    and '_content_hash' in (adapter.get_columns_in_relation(this) | map(attribute="name") | list) %}
 with
 
 vouchers as (
     select vouchers.*
     from {{ ref('int_ledger__vouchers') }} as vouchers
-    {% if read_changed_only -%}
+    {% if is_incremental() -%}
     -- new or changed; the others' facts are here as a full build writes them
     where not exists (
         select 1
@@ -44,7 +42,7 @@ vouchers as (
 voucher_rows as (
     select voucher_rows.*
     from {{ ref('int_ledger__voucher_rows') }} as voucher_rows
-    {% if read_changed_only -%}
+    {% if is_incremental() -%}
     where voucher_rows.voucher_id in (select voucher_id from vouchers)
     {%- endif %}
 ),
