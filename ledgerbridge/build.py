@@ -20,6 +20,9 @@ import duckdb
 
 from ledgerbridge.changed_sources import (
     BuiltFrom,
+    Fingerprints,
+    Partition,
+    changed_partitions,
     changed_tables,
     missing_models,
     raw_fingerprints,
@@ -47,14 +50,26 @@ class BuildResult:
     #: when only what reads changed raw data was built: those raw tables (``dataset.table``);
     #: None for a complete build, or one limited by ``select``
     changed_tables: list[str] | None = None
+    #: in such a build, the parts of the books (company, fiscal year start or None for all
+    #: years) whose raw vouchers changed: the ledger layer rebuilt those alone, and the data
+    #: tests that can check those alone did so
+    changed_partitions: list[Partition] | None = None
 
 
 Progress = Callable[[int, int, str], None]
 
 
+#: set for a build after new data: the parts of the books whose raw vouchers changed, as JSON
+#: (macros/changed_partitions.sql); unset, the ledger layer is rebuilt whole and every data
+#: test checks every row
+CHANGED_PARTITIONS_ENV = "LEDGERBRIDGE_CHANGED_PARTITIONS"
+
+
 def dbt_environment(paths: Paths) -> dict[str, str]:
     """The environment dbt needs: where the warehouse is, where its own files go, no telemetry."""
     env = dict(os.environ)
+    # only `ledgerbridge build` knows what changed since a build that passed
+    env.pop(CHANGED_PARTITIONS_ENV, None)
     env.update(
         LEDGERBRIDGE_WAREHOUSE=str(paths.warehouse),
         DBT_PROFILES_DIR=str(DBT_PROJECT_DIR),
@@ -66,7 +81,12 @@ def dbt_environment(paths: Paths) -> dict[str, str]:
     return env
 
 
-def run_dbt(paths: Paths, args: list[str], progress: Progress | None = None) -> BuildResult:
+def run_dbt(
+    paths: Paths,
+    args: list[str],
+    progress: Progress | None = None,
+    environment: dict[str, str] | None = None,
+) -> BuildResult:
     """Run a dbt command and digest its JSON log. Does not take the lock: callers do."""
     command = [sys.executable, "-c", _DBT, *args, "--log-format", "json"]
     result = BuildResult()
@@ -75,7 +95,7 @@ def run_dbt(paths: Paths, args: list[str], progress: Progress | None = None) -> 
     process = subprocess.Popen(
         command,
         cwd=DBT_PROJECT_DIR,
-        env=dbt_environment(paths),
+        env={**dbt_environment(paths), **(environment or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -168,7 +188,7 @@ def _present_sources(con: duckdb.DuckDBPyConnection) -> list[str]:
     return sorted(name for dataset, name in RAW_DATASETS.items() if dataset in schemas)
 
 
-def _read_raw(paths: Paths) -> tuple[list[str], dict[str, str], set[tuple[str, str]]]:
+def _read_raw(paths: Paths) -> tuple[list[str], Fingerprints, set[tuple[str, str]]]:
     """The sources present, the fingerprint of each of their raw tables, and every
     (schema, table) the warehouse holds."""
     con = connect_warehouse(paths, read_only=True)
@@ -233,10 +253,16 @@ def build(
         fingerprint = project_fingerprint(variables)
         args = ["build", "--vars", variables]
         changed: list[str] | None = None
+        partitions: list[Partition] | None = None
+        environment: dict[str, str] = {}
         if select:
             args += ["--select", select]
         elif not everything:
-            changed, selectors = _changed_since_last_build(paths, fingerprint, raw, relations)
+            changed, selectors, partitions = _changed_since_last_build(
+                paths, fingerprint, raw, relations
+            )
+            if partitions is not None:
+                environment[CHANGED_PARTITIONS_ENV] = json.dumps(partitions)
             if changed is not None and not selectors:
                 run.summary.update(nodes=0, changed_tables=changed, built="nothing changed")
                 return BuildResult(changed_tables=changed)
@@ -249,11 +275,12 @@ def build(
         # a build that fails part way leaves models built from data that neither the record
         # nor a later state of the raw tables describes: only a build that passed records
         BuiltFrom.forget(paths.dbt_target)
-        result = run_dbt(paths, args, progress)
+        result = run_dbt(paths, args, progress, environment)
         result.unit_tests_skipped = unit_tests_known
         result.changed_tables = changed
+        result.changed_partitions = partitions
         if not result.failed and not select:
-            BuiltFrom(fingerprint, raw).write(paths.dbt_target)
+            BuiltFrom(fingerprint, raw.tables, raw.partitions).write(paths.dbt_target)
             if not unit_tests_known:
                 passed_file.write_text(fingerprint)
         run.summary.update(
@@ -263,6 +290,9 @@ def build(
             seconds=round(result.seconds, 2),
             unit_tests="skipped: code unchanged" if unit_tests_known else "run",
             built="complete" if changed is None else f"what reads {len(changed)} changed tables",
+            tested="every row"
+            if partitions is None
+            else f"the ledger layer and its tests: {len(partitions)} changed fiscal years",
         )
         if result.failed:
             log = Path(paths.logs / "dbt" / "dbt.log")
@@ -275,21 +305,26 @@ def build(
 
 
 def _changed_since_last_build(
-    paths: Paths, fingerprint: str, raw: dict[str, str], relations: set[tuple[str, str]]
-) -> tuple[list[str] | None, list[str]]:
-    """The raw tables changed since the last complete build and the selectors of what reads
-    them; (None, []) when everything must be built: no build passed yet, the project
-    changed since, or a model's table is gone from the warehouse."""
+    paths: Paths, fingerprint: str, raw: Fingerprints, relations: set[tuple[str, str]]
+) -> tuple[list[str] | None, list[str], list[Partition] | None]:
+    """The raw tables changed since the last complete build, the selectors of what reads
+    them and the parts of the books whose ledger data changed; (None, [], None) when
+    everything must be built and tested: no build passed yet, the project changed since, or
+    a model's table is gone from the warehouse. The parts are None when the record predates
+    them: the build's tests then check every row."""
     last = BuiltFrom.read(paths.dbt_target)
     if last is None or last.project != fingerprint:
-        return None, []
+        return None, [], None
     manifest = paths.dbt_target / "manifest.json"
-    changed = changed_tables(last.raw, raw)
+    changed = changed_tables(last.raw, raw.tables)
     selectors = source_selectors(manifest, changed)
     missing = missing_models(manifest, relations)
     if selectors is None or missing is None or missing:
-        return None, []
-    return changed, selectors
+        return None, [], None
+    partitions = (
+        None if last.partitions is None else changed_partitions(last.partitions, raw.partitions)
+    )
+    return changed, selectors, partitions
 
 
 #: dbt commands that read the ``ledgerbridge_sources`` var (the others ignore or refuse it)

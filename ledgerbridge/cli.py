@@ -205,6 +205,15 @@ def _build(paths: Paths, command: str, *, everything: bool = False) -> None:
             f"            only what reads the raw tables changed since the last build: {shown}",
             highlight=False,
         )
+    changed_partitions = result.changed_partitions
+    if changed_partitions is not None:
+        years = [f"{company} {year or '(every year)'}" for company, year in changed_partitions]
+        shown = ", ".join(years[:4]) + (f" and {len(years) - 4} more" if len(years) > 4 else "")
+        console.print(
+            "            the ledger layer rebuilt and tested the fiscal years whose vouchers "
+            f"changed: {shown or 'none'}",
+            highlight=False,
+        )
     if result.unit_tests_skipped:
         console.print("            unit tests not rerun: the dbt project is unchanged")
 

@@ -41,6 +41,10 @@ MARTS = (
 )
 
 
+#: the ledger layer's tables, kept per company and fiscal year (decision 0035)
+LEDGER_LAYER = ("int_ledger__voucher_rows", "int_ledger__vouchers")
+
+
 def table(
     home: Path, name: str, exclude: tuple[str, ...] = (), schema: str = "marts"
 ) -> list[tuple]:
@@ -406,6 +410,7 @@ def test_new_vouchers_are_built_incrementally_as_a_full_refresh_builds_them(
     )
     assert facts_written == [(2,)]
     facts = table(home, "int_rec__voucher_facts", exclude=("_batch_id",), schema="intermediate")
+    ledger = {name: table(home, name, schema="intermediate") for name in LEDGER_LAYER}
 
     # a full refresh of the same data gives the same tables
     paths = Paths(home)
@@ -422,6 +427,8 @@ def test_new_vouchers_are_built_incrementally_as_a_full_refresh_builds_them(
     )
     for name, rows in others.items():
         assert table(home, name, exclude=("_batch_id",)) == rows, name
+    for name, rows in ledger.items():
+        assert table(home, name, schema="intermediate") == rows, name
     # and the new vouchers reached the balance sheet: from their month to the end of the
     # books, the bank and this year's result are 1 250 higher, nothing else moved
     booked_in = warehouse_rows(
@@ -532,6 +539,19 @@ def test_sie_exports_are_read_when_new_and_only_their_changes_when_replaced(
     )[0][0]
     assert corrected > 1
     assert load_and_build() == {"sie_ab 2024": corrected}
+    # its data tests checked what the new export can have made wrong (macros/tested_rows.sql):
+    # the ledger's tests keyed on a voucher, sie_ab's fiscal year 2024 alone; the GL's, the
+    # vouchers the build wrote
+    tests = data_tests_run(home)
+    sie_ab_2024 = "(company_id = 'sie_ab' and fiscal_year_start = cast('2024-01-01' as date))"
+    for model in ("stg_sie__voucher_rows", "int_ledger__voucher_rows"):
+        for test in ("unique_combination", "zero_sum", "relationships_composite"):
+            status, compiled = next(
+                value for name, value in tests.items() if name.startswith(f"{test}_{model}_")
+            )
+            assert status == "pass" and f"({sie_ab_2024})" in compiled, compiled
+    status, compiled = tests["unique_fct_gl_entries_gl_entry_id"]
+    assert status == "pass" and "where _batch_id = '" in compiled, compiled
     assert warehouse_rows(
         home,
         "select count(*) from marts.fct_gl_entries where company_id = 'sie_ab' "
@@ -566,19 +586,57 @@ def test_sie_exports_are_read_when_new_and_only_their_changes_when_replaced(
     incremental = table(home, "fct_gl_entries", exclude=("_batch_id",))
     facts = table(home, "int_rec__voucher_facts", exclude=("_batch_id",), schema="intermediate")
     findings = table(home, "rec_findings")
+    ledger = {name: table(home, name, schema="intermediate") for name in LEDGER_LAYER}
     paths = Paths(home)
     sources = json.dumps({"ledgerbridge_sources": present_sources(paths)})
     full = run_dbt(
         paths,
         [
             *("build", "--full-refresh", "--vars", sources),
-            *("-s", "fct_gl_entries+", "int_rec__voucher_facts+"),
+            *("-s", *(f"{name}+" for name in LEDGER_LAYER)),
         ],
     )
     assert full.failed == 0, full.errors
+    for name, rows in ledger.items():
+        assert table(home, name, schema="intermediate") == rows, name
     assert table(home, "fct_gl_entries", exclude=("_batch_id",)) == incremental
     assert (
         table(home, "int_rec__voucher_facts", exclude=("_batch_id",), schema="intermediate")
         == facts
     )
     assert table(home, "rec_findings") == findings
+
+    # a voucher of sie_ab 2024 that no longer nets to zero arrives: the tests of that year
+    # alone still find it, and the build fails
+    con = duckdb.connect(str(home / "warehouse.duckdb"))
+    try:
+        con.execute(
+            "update raw_sie.voucher_rows set amount = amount + 1 where rowid = ("
+            "select min(rowid) from raw_sie.voucher_rows "
+            "where company_id = 'sie_ab' and fiscal_year_start = '2024-01-01' "
+            "and row_kind = 'TRANS')"
+        )
+    finally:
+        con.close()
+    failed = run_cli("build", home=home)
+    assert failed.returncode != 0
+    assert "zero_sum_stg_sie__voucher_rows" in failed.output
+    status, compiled = next(
+        value
+        for name, value in data_tests_run(home).items()
+        if name.startswith("zero_sum_stg_sie__voucher_rows_")
+    )
+    assert status == "fail" and f"({sie_ab_2024})" in compiled
+
+
+def data_tests_run(home: Path) -> dict[str, tuple[str, str]]:
+    """The data tests of the last dbt run: name → (status, compiled SQL on one line)."""
+    results = json.loads((home / "dbt" / "target" / "run_results.json").read_text())["results"]
+    return {
+        result["unique_id"].split(".")[2]: (
+            result["status"],
+            " ".join((result.get("compiled_code") or "").split()),
+        )
+        for result in results
+        if result["unique_id"].startswith("test.")
+    }

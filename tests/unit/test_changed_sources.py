@@ -11,6 +11,7 @@ import pytest
 from ledgerbridge.changed_sources import (
     BUILT_FROM_FILE,
     BuiltFrom,
+    changed_partitions,
     changed_tables,
     missing_models,
     raw_fingerprints,
@@ -36,12 +37,12 @@ def con() -> duckdb.DuckDBPyConnection:
 
 
 def fingerprint(con: duckdb.DuckDBPyConnection) -> str:
-    return raw_fingerprints(con, ["raw_sie"])["raw_sie.voucher_rows"]
+    return raw_fingerprints(con, ["raw_sie"]).tables["raw_sie.voucher_rows"]
 
 
 def test_only_the_raw_datasets_data_tables_are_fingerprinted(con) -> None:
-    assert list(raw_fingerprints(con, ["raw_sie"])) == ["raw_sie.voucher_rows"]
-    assert raw_fingerprints(con, []) == {}
+    assert list(raw_fingerprints(con, ["raw_sie"]).tables) == ["raw_sie.voucher_rows"]
+    assert raw_fingerprints(con, []).tables == {}
 
 
 @pytest.mark.parametrize(
@@ -134,6 +135,11 @@ def test_the_record_of_the_last_build_is_written_read_and_forgotten(tmp_path: Pa
     record = BuiltFrom("abc", {"raw_sie.vouchers": "1:5"})
     record.write(target)
     assert BuiltFrom.read(target) == record
+    with_partitions = BuiltFrom(
+        "abc", {"raw_sie.vouchers": "1:5"}, {'["raw_fortnox.vouchers", "a", null]': "1:5"}
+    )
+    with_partitions.write(target)
+    assert BuiltFrom.read(target) == with_partitions
     BuiltFrom.forget(target)
     assert BuiltFrom.read(target) is None
     BuiltFrom.forget(target)  # forgetting twice is fine
@@ -173,3 +179,97 @@ def test_a_model_gone_from_the_warehouse_is_missing(tmp_path: Path) -> None:
     assert missing_models(manifest, everything) == []
     assert missing_models(manifest, {("staging", "stg_sie__vouchers")}) == ["fct_gl_entries"]
     assert missing_models(tmp_path / "none.json", everything) is None
+
+
+@pytest.fixture
+def ledger() -> duckdb.DuckDBPyConnection:
+    """Two companies' SIE voucher rows over two fiscal years, and one company's Fortnox rows."""
+    con = duckdb.connect()
+    con.execute("create schema raw_sie")
+    con.execute("create schema raw_fortnox")
+    con.execute(
+        "create table raw_sie.voucher_rows (company_id varchar, fiscal_year_start date, "
+        "voucher_number varchar, row_number int, amount decimal(18,2))"
+    )
+    con.execute(
+        "insert into raw_sie.voucher_rows values "
+        "('a_ab', '2024-01-01', '1', 1, 10.00), ('a_ab', '2024-01-01', '1', 2, -10.00), "
+        "('a_ab', '2025-01-01', '1', 1, 20.00), ('a_ab', '2025-01-01', '1', 2, -20.00), "
+        "('b_ab', '2024-07-01', '1', 1, 30.00), ('b_ab', '2024-07-01', '1', 2, -30.00)"
+    )
+    con.execute(
+        "create table raw_fortnox.vouchers (company_id varchar, year_id int, "
+        "voucher_series varchar, voucher_number int)"
+    )
+    con.execute("insert into raw_fortnox.vouchers values ('c_ab', 1, 'A', 1)")
+    return con
+
+
+def test_the_ledgers_tables_have_a_fingerprint_per_fiscal_year(ledger) -> None:
+    read = raw_fingerprints(ledger, ["raw_sie", "raw_fortnox"])
+    assert sorted(json.loads(key)[1:] for key in read.partitions) == [
+        ["a_ab", "2024-01-01"],
+        ["a_ab", "2025-01-01"],
+        ["b_ab", "2024-07-01"],
+        ["c_ab", None],  # a Fortnox row names a year id: its company's every year
+    ]
+    # the table's fingerprint is the one a whole-table read gives
+    whole = ledger.execute("select count(*), sum(hash(*columns(*))) from raw_sie.voucher_rows")
+    rows, hashes = whole.fetchone()
+    assert read.tables["raw_sie.voucher_rows"] == f"{rows}:{hashes}"
+
+
+def test_the_changed_fiscal_years_are_those_whose_rows_changed(ledger) -> None:
+    before = raw_fingerprints(ledger, ["raw_sie", "raw_fortnox"]).partitions
+    ledger.execute(
+        "update raw_sie.voucher_rows set amount = 11.00 "
+        "where company_id = 'a_ab' and fiscal_year_start = '2025-01-01' and row_number = 1"
+    )
+    ledger.execute("delete from raw_sie.voucher_rows where company_id = 'b_ab'")
+    ledger.execute("insert into raw_sie.voucher_rows values ('d_ab', '2025-01-01', '1', 1, 0.00)")
+    now = raw_fingerprints(ledger, ["raw_sie", "raw_fortnox"]).partitions
+    assert changed_partitions(before, now) == [
+        ("a_ab", "2025-01-01"),
+        ("b_ab", "2024-07-01"),  # gone
+        ("d_ab", "2025-01-01"),  # new
+    ]
+    assert changed_partitions(now, dict(now)) == []
+
+
+def test_a_change_to_every_year_of_a_company_covers_its_single_years() -> None:
+    before = {
+        '["raw_sie.vouchers", "a_ab", "2024-01-01"]': "1:1",
+        '["raw_fortnox.vouchers", "a_ab", null]': "1:1",
+    }
+    now = {
+        '["raw_sie.vouchers", "a_ab", "2024-01-01"]': "1:2",
+        '["raw_fortnox.vouchers", "a_ab", null]': "2:2",
+    }
+    assert changed_partitions(before, now) == [("a_ab", None)]
+
+
+def test_a_changed_row_without_a_company_means_every_row_is_tested(ledger) -> None:
+    before = raw_fingerprints(ledger, ["raw_sie"]).partitions
+    ledger.execute("insert into raw_sie.voucher_rows values (null, '2025-01-01', '9', 1, 0.00)")
+    assert changed_partitions(before, raw_fingerprints(ledger, ["raw_sie"]).partitions) is None
+
+
+def test_a_company_whose_fiscal_years_appear_or_go_changes_all_its_years(ledger) -> None:
+    ledger.execute(
+        "create table raw_sie.fiscal_years (company_id varchar, fiscal_year_start date, "
+        "fiscal_year_end date, file_sha256 varchar)"
+    )
+    ledger.execute(
+        "insert into raw_sie.fiscal_years values ('a_ab', '2025-01-01', '2025-12-31', 'f1')"
+    )
+    before = raw_fingerprints(ledger, ["raw_sie"]).partitions
+    # a new export restates the year: its rows change, its company does not
+    ledger.execute("update raw_sie.fiscal_years set file_sha256 = 'f2'")
+    now = raw_fingerprints(ledger, ["raw_sie"]).partitions
+    assert changed_partitions(before, now) == []
+    ledger.execute(
+        "insert into raw_sie.fiscal_years values ('e_ab', '2025-01-01', '2025-12-31', 'f3')"
+    )
+    assert changed_partitions(now, raw_fingerprints(ledger, ["raw_sie"]).partitions) == [
+        ("e_ab", None)
+    ]

@@ -3,7 +3,8 @@
 {% test relationships_composite(model, columns, to, to_columns=none) %}
 {%- set parent_columns = to_columns or columns -%}
 select child.*
-from {{ model }} as child
+-- model may be a filtered subquery (config where, macros/tested_rows.sql)
+from (select * from {{ model }}) as child
 left join {{ to }} as parent
     on {% for column in columns -%}
         child.{{ column }} = parent.{{ parent_columns[loop.index0] }}{% if not loop.last %} and {% endif %}

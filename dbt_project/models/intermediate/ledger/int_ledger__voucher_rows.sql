@@ -1,9 +1,20 @@
 {%- set sie = ledgerbridge_source('sie') -%}
 {%- set fortnox = ledgerbridge_source('fortnox') -%}
-{{ config(enabled=sie or fortnox) }}
+{{ config(
+    enabled=sie or fortnox,
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ forget_changed_partitions() if is_incremental() else 'select 1' }}",
+    post_hook="{{ forget_companies_not_of_record() if is_incremental() else 'select 1' }}",
+) }}
 -- One row per booked voucher row of the company's system of record (int_ledger__companies),
 -- debit positive. Rows that are not booked stay out: SIE's struck (#BTRANS) and added-later
 -- (#RTRANS, which the file repeats as a #TRANS) rows, and the rows Fortnox marks removed.
+--
+-- Kept per part of the books (a company's fiscal year): a build after new data rewrites the
+-- parts whose raw vouchers changed and leaves the others, as a full build would write them
+-- (macros/changed_partitions.sql, decision 0035).
 with
 
 companies as (
@@ -29,6 +40,7 @@ fortnox_rows as (
         'fortnox' as source_system
     from {{ ref('stg_fortnox__voucher_rows') }}
     where not is_removed
+        and {{ in_changed_partitions() }}
 ),
 {%- endif %}
 
@@ -50,6 +62,7 @@ sie_rows as (
         'sie' as source_system
     from {{ ref('stg_sie__voucher_rows') }}
     where row_kind = 'TRANS'
+        and {{ in_changed_partitions() }}
 ),
 {%- endif %}
 

@@ -1,6 +1,13 @@
 {%- set sie = ledgerbridge_source('sie') -%}
 {%- set fortnox = ledgerbridge_source('fortnox') -%}
-{{ config(enabled=sie or fortnox) }}
+{{ config(
+    enabled=sie or fortnox,
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ forget_changed_partitions() if is_incremental() else 'select 1' }}",
+    post_hook="{{ forget_companies_not_of_record() if is_incremental() else 'select 1' }}",
+) }}
 -- One row per voucher (verifikation) of the company's system of record
 -- (int_ledger__companies). voucher_id is company | fiscal year start | series | number in
 -- both systems, so one voucher has one key whichever system it was read from.
@@ -8,6 +15,8 @@
 -- content_hash fingerprints what the voucher books (its date, text, source document and
 -- booked rows) and leaves out where and when it was read: an export of the year made again
 -- gives an unchanged voucher the same hash, so incremental models rewrite only what changed.
+--
+-- Kept per part of the books, as int_ledger__voucher_rows is (decision 0035).
 with
 
 companies as (
@@ -31,6 +40,7 @@ fortnox_vouchers as (
         cast(null as {{ dbt.type_string() }}) as source_file_sha256,
         cast(fetched_at as timestamp with time zone) as loaded_at
     from {{ ref('stg_fortnox__vouchers') }}
+    where {{ in_changed_partitions() }}
 ),
 {%- endif %}
 
@@ -53,6 +63,7 @@ sie_vouchers as (
     from {{ ref('stg_sie__vouchers') }} as vouchers
     inner join {{ ref('stg_sie__files') }} as files
         on files.file_sha256 = vouchers.source_file_sha256
+    where {{ in_changed_partitions('vouchers.') }}
 ),
 {%- endif %}
 
@@ -70,6 +81,7 @@ row_fingerprints as (
             'project_code', 'amount', 'row_text',
         ]) }} as rows_fingerprint
     from {{ ref('int_ledger__voucher_rows') }}
+    where {{ in_changed_partitions() }}
     group by voucher_id
 ),
 

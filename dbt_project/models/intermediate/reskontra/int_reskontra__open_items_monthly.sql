@@ -44,7 +44,8 @@ period_ends as (
         and periods.period_start <= reach.reached
 ),
 
--- each invoice at the period ends from its date until the one on or after its final payment
+-- each invoice at the period ends from its date until the one on or after its final payment,
+-- with what the output needs of it: joining the invoices back at the end cost as much again
 candidates as (
     select
         period_ends.company_id,
@@ -53,6 +54,15 @@ candidates as (
         period_ends.period_end,
         invoices.invoice_kind,
         invoices.document_number,
+        invoices.supplier_invoice_number,
+        invoices.party_number,
+        invoices.invoice_date,
+        invoices.due_date,
+        invoices.final_payment_date,
+        invoices.payment_count,
+        invoices.cost_centre_code,
+        invoices.project_code,
+        invoices.currency_code,
         invoices.gross_amount
     from invoices
     inner join period_ends
@@ -62,19 +72,30 @@ candidates as (
             or invoices.final_payment_date > period_ends.period_end)
 ),
 
+-- the candidates that can have been paid something by the period end: not an invoice without
+-- payments, nor one settled by its only payment (on final_payment_date, after the period end).
+-- Most invoices are one or the other, and matching every candidate to the payments was the
+-- model's largest cost. An unknown payment_count keeps the invoice.
+partly_paid as (
+    select * from candidates
+    where candidates.payment_count is distinct from 0
+        and (candidates.final_payment_date is null
+            or candidates.payment_count is distinct from 1)
+),
+
 paid_to_date as (
     select
-        candidates.company_id,
-        candidates.period_end,
-        candidates.invoice_kind,
-        candidates.document_number,
+        partly_paid.company_id,
+        partly_paid.period_end,
+        partly_paid.invoice_kind,
+        partly_paid.document_number,
         sum(payments.amount) as paid_amount
-    from candidates
+    from partly_paid
     inner join payments
-        on payments.company_id = candidates.company_id
-        and payments.invoice_kind = candidates.invoice_kind
-        and payments.document_number = candidates.document_number
-        and payments.payment_date <= candidates.period_end
+        on payments.company_id = partly_paid.company_id
+        and payments.invoice_kind = partly_paid.invoice_kind
+        and payments.document_number = partly_paid.document_number
+        and payments.payment_date <= partly_paid.period_end
     group by 1, 2, 3, 4
 ),
 
@@ -94,20 +115,9 @@ open_items as (
 aged as (
     select
         open_items.*,
-        invoices.supplier_invoice_number,
-        invoices.party_number,
-        invoices.invoice_date,
-        invoices.due_date,
-        invoices.cost_centre_code,
-        invoices.project_code,
-        invoices.currency_code,
-        cast({{ dbt.datediff('invoices.due_date', 'open_items.period_end', 'day') }} as integer)
+        cast({{ dbt.datediff('open_items.due_date', 'open_items.period_end', 'day') }} as integer)
             as days_overdue
     from open_items
-    inner join invoices
-        on invoices.company_id = open_items.company_id
-        and invoices.invoice_kind = open_items.invoice_kind
-        and invoices.document_number = open_items.document_number
     where open_items.open_amount <> 0
 ),
 
