@@ -6,6 +6,7 @@ writes; we read its JSON log lines to show progress and to report failures in a 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -14,16 +15,20 @@ import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 
 import duckdb
 
 from ledgerbridge.changed_sources import (
+    LEDGER_COMPANIES,
+    LEDGER_PARTITIONS,
     BuiltFrom,
     Fingerprints,
     Partition,
     changed_partitions,
     changed_tables,
+    ledger_source_tables,
     missing_models,
     raw_fingerprints,
     source_selectors,
@@ -213,10 +218,16 @@ _CODE_FILES = ("dbt_project.yml", "profiles.yml")
 
 def project_fingerprint(variables: str) -> str:
     """A hash of the dbt project's code, the vars it is built with (they enable models) and
-    dbt's version: what decides whether its unit tests pass."""
+    the versions of dbt, DuckDB and the adapters: what decides whether its unit tests pass
+    and whether what an earlier build wrote is what this one would."""
     from dbt.version import __version__ as dbt_version
 
-    digest = hashlib.sha256(f"{dbt_version}\0{variables}\0".encode())
+    # the engine and adapters too: the ledger layer keeps parts built by an earlier build
+    engines = []
+    for package in ("duckdb", "dbt-duckdb", "dbt-postgres"):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            engines.append(f"{package}={metadata.version(package)}")
+    digest = hashlib.sha256(f"{dbt_version}\0{' '.join(engines)}\0{variables}\0".encode())
     files = [DBT_PROJECT_DIR / name for name in _CODE_FILES]
     for folder in _CODE_FOLDERS:
         files += sorted(p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file())
@@ -292,7 +303,7 @@ def build(
             built="complete" if changed is None else f"what reads {len(changed)} changed tables",
             tested="every row"
             if partitions is None
-            else f"the ledger layer and its tests: {len(partitions)} changed fiscal years",
+            else f"the ledger layer and its tests: {len(partitions)} changed parts of the books",
         )
         if result.failed:
             log = Path(paths.logs / "dbt" / "dbt.log")
@@ -321,10 +332,25 @@ def _changed_since_last_build(
     missing = missing_models(manifest, relations)
     if selectors is None or missing is None or missing:
         return None, [], None
-    partitions = (
-        None if last.partitions is None else changed_partitions(last.partitions, raw.partitions)
-    )
-    return changed, selectors, partitions
+    return changed, selectors, _changed_partitions(last, raw, changed, manifest)
+
+
+def _changed_partitions(
+    last: BuiltFrom, raw: Fingerprints, changed: list[str], manifest: Path
+) -> list[Partition] | None:
+    """The parts of the books whose raw vouchers changed, when every changed table the
+    ledger layer reads is one whose parts are known; None (read and test everything) when
+    not: a record from before parts were kept, a ledger table without its part columns, or
+    a model of the ledger layer that came to read another raw table."""
+    if last.partitions is None:
+        return None
+    reads = ledger_source_tables(manifest)
+    known = set(LEDGER_PARTITIONS) | set(LEDGER_COMPANIES)
+    if reads is None or any(
+        table in raw.unpartitioned or (table in reads and table not in known) for table in changed
+    ):
+        return None
+    return changed_partitions(last.partitions, raw.partitions)
 
 
 #: dbt commands that read the ``ledgerbridge_sources`` var (the others ignore or refuse it)

@@ -10,7 +10,7 @@ of those tables can give a different result: ``ledgerbridge build`` selects them
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -43,6 +43,14 @@ LEDGER_COMPANIES = ("raw_sie.fiscal_years",)
 Partition = tuple[str, "str | None"]
 
 
+#: More changed parts than this are read and tested whole: past it, the condition naming
+#: each part costs more than it saves (and an environment variable has a size limit).
+MAX_CHANGED_PARTITIONS = 200
+
+#: the models kept per part of the books (decision 0035): what they read must be listed above
+LEDGER_LAYER = ("int_ledger__voucher_rows", "int_ledger__vouchers")
+
+
 @dataclass(frozen=True)
 class Fingerprints:
     #: ``dataset.table`` → its row count and the sum of its rows' hashes
@@ -50,6 +58,8 @@ class Fingerprints:
     #: the same per part of the books, for the ledger's raw tables: a JSON key
     #: ``[table, company, fiscal year start or null]`` → its fingerprint
     partitions: dict[str, str]
+    #: ledger tables that lack the columns naming a part (fingerprinted whole only)
+    unpartitioned: set[str] = field(default_factory=set)
 
 
 def raw_fingerprints(con: duckdb.DuckDBPyConnection, datasets: list[str]) -> Fingerprints:
@@ -82,6 +92,9 @@ def raw_fingerprints(con: duckdb.DuckDBPyConnection, datasets: list[str]) -> Fin
             ).fetchall()
         }
         keys = [key for key in LEDGER_PARTITIONS.get(name, ()) if key in columns]
+        if name in LEDGER_PARTITIONS and len(keys) < len(LEDGER_PARTITIONS[name]):
+            fingerprints.unpartitioned.add(name)
+            keys = []
         key_list = ", ".join(f'cast("{key}" as varchar)' for key in keys)
         parts = con.execute(
             f"select {key_list + ', ' if keys else ''}count(*), sum(hash(*columns(*))) "
@@ -107,15 +120,20 @@ def raw_fingerprints(con: duckdb.DuckDBPyConnection, datasets: list[str]) -> Fin
 def changed_partitions(before: dict[str, str], now: dict[str, str]) -> list[Partition] | None:
     """The parts of the books (company, fiscal year start or None for every year) whose raw
     ledger rows were added, removed or changed between two sets of partition fingerprints;
-    None when a changed row names no company, which no part holds (every row is then
-    tested)."""
+    None when they cannot be named (a changed row without a company, a record that is not
+    ours, more than MAX_CHANGED_PARTITIONS parts): everything is then read and tested."""
     changed: set[Partition] = set()
     for key in before.keys() | now.keys():
         if before.get(key) != now.get(key):
-            _table, company, year = json.loads(key)
+            try:
+                _table, company, year = json.loads(key)
+            except (ValueError, TypeError):
+                return None
             if company is None:
                 return None
             changed.add((str(company), None if year is None else str(year)))
+    if len(changed) > MAX_CHANGED_PARTITIONS:
+        return None
     # a change to every year of a company covers its single years
     every_year = {company for company, year in changed if year is None}
     return sorted(
@@ -200,3 +218,28 @@ def missing_models(manifest_file: Path, relations: set[tuple[str, str]]) -> list
         return None
     known = {(schema.lower(), table.lower()) for schema, table in relations}
     return sorted(name for schema, table, name in models if (schema, table) not in known)
+
+
+def ledger_source_tables(manifest_file: Path) -> set[str] | None:
+    """The raw tables (``dataset.table``) the ledger layer reads, directly or through other
+    models, from the manifest of the last build; None when it cannot be read. A build after
+    new data keeps the ledger layer per part of the books only while each of these tables is
+    one whose parts are fingerprinted (LEDGER_PARTITIONS, LEDGER_COMPANIES)."""
+    try:
+        manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+        parents: dict[str, list[str]] = manifest["parent_map"]
+        sources = manifest["sources"]
+        seen: set[str] = set()
+        todo = [f"model.ledgerbridge.{name}" for name in LEDGER_LAYER]
+        while todo:
+            node = todo.pop()
+            if node not in seen:
+                seen.add(node)
+                todo.extend(parents.get(node, []))
+        return {
+            f"{sources[node]['schema']}.{sources[node]['identifier']}".lower()
+            for node in seen
+            if node in sources
+        }
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None

@@ -206,12 +206,12 @@ def _build(paths: Paths, command: str, *, everything: bool = False) -> None:
             highlight=False,
         )
     changed_partitions = result.changed_partitions
-    if changed_partitions is not None:
+    if changed_partitions:
         years = [f"{company} {year or '(every year)'}" for company, year in changed_partitions]
         shown = ", ".join(years[:4]) + (f" and {len(years) - 4} more" if len(years) > 4 else "")
         console.print(
             "            the ledger layer rebuilt and tested the fiscal years whose vouchers "
-            f"changed: {shown or 'none'}",
+            f"changed: {shown}",
             highlight=False,
         )
     if result.unit_tests_skipped:

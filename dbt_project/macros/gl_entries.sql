@@ -20,15 +20,19 @@
 {%- endmacro %}
 
 {#- fct_gl_entries' second post-hook: a voucher read again unchanged (an SIE year exported
-    again, a Fortnox voucher fetched again) keeps its rows; only where and when it was read
-    are brought up to date, as a full refresh would write them. -#}
+    again, a Fortnox voucher fetched again, the same voucher read from Fortnox once a company
+    with SIE files gets Fortnox data) keeps its rows; only where and when it was read are
+    brought up to date, as a full refresh would write them. -#}
 {% macro gl_entries_refresh_lineage() -%}
     update {{ this }} as entries
-    set source_file_sha256 = vouchers.source_file_sha256, _loaded_at = vouchers.loaded_at
+    set source_system = vouchers.source_system,
+        source_file_sha256 = vouchers.source_file_sha256,
+        _loaded_at = vouchers.loaded_at
     from {{ ref('int_ledger__vouchers') }} as vouchers
     where vouchers.voucher_id = entries.voucher_id
         and (
-            entries.source_file_sha256 is distinct from vouchers.source_file_sha256
+            entries.source_system is distinct from vouchers.source_system
+            or entries.source_file_sha256 is distinct from vouchers.source_file_sha256
             or entries._loaded_at is distinct from vouchers.loaded_at
         )
 {%- endmacro %}

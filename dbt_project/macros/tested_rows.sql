@@ -35,20 +35,23 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The condition a tested row meets, or '' for every row. -#}
+{#- The condition a tested row meets, or '' for every row. The scope is checked in every
+    build, so that a misspelt one fails where it is written, not in production's first build
+    after new data. -#}
 {% macro tested_rows_filter(relation, scope) -%}
-    {%- set changed = changed_partitions_condition() -%}
-    {%- if not changed -%}
-        {%- do return('') -%}
-    {%- elif scope == 'changed_years' -%}
-        {%- do return(changed) -%}
-    {%- elif scope is mapping and 'written_now' in scope -%}
-        {%- set key = scope['written_now'] -%}
-        {%- do return(key ~ ' in (select ' ~ key ~ ' from ' ~ relation ~ " where _batch_id = '"
-            ~ invocation_id ~ "')") -%}
-    {%- else -%}
+    {%- set written_now = scope is mapping and scope.get('written_now') -%}
+    {%- if scope != 'changed_years' and not written_now -%}
         {{ exceptions.raise_compiler_error(
             "meta tested_rows must be 'changed_years' or {written_now: <key column>}, not "
             ~ scope) }}
+    {%- endif -%}
+    {%- set changed = changed_partitions_condition() -%}
+    {%- if not changed -%}
+        {%- do return('') -%}
+    {%- elif written_now -%}
+        {%- do return(written_now ~ ' in (select ' ~ written_now ~ ' from ' ~ relation
+            ~ " where _batch_id = '" ~ invocation_id ~ "')") -%}
+    {%- else -%}
+        {%- do return(changed) -%}
     {%- endif -%}
 {%- endmacro %}

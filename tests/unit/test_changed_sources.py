@@ -10,9 +10,12 @@ import pytest
 
 from ledgerbridge.changed_sources import (
     BUILT_FROM_FILE,
+    MAX_CHANGED_PARTITIONS,
     BuiltFrom,
+    Fingerprints,
     changed_partitions,
     changed_tables,
+    ledger_source_tables,
     missing_models,
     raw_fingerprints,
     source_selectors,
@@ -273,3 +276,66 @@ def test_a_company_whose_fiscal_years_appear_or_go_changes_all_its_years(ledger)
     assert changed_partitions(now, raw_fingerprints(ledger, ["raw_sie"]).partitions) == [
         ("e_ab", None)
     ]
+
+
+def test_parts_that_cannot_be_named_mean_everything_is_read_and_tested() -> None:
+    assert changed_partitions({"not json": "1:1"}, {}) is None
+    count = MAX_CHANGED_PARTITIONS + 1
+    many = {json.dumps(["raw_sie.vouchers", f"c{n}", "2025-01-01"]): "1:1" for n in range(count)}
+    assert changed_partitions({}, many) is None
+
+
+def test_a_ledger_table_without_its_part_columns_is_fingerprinted_whole(con) -> None:
+    # the fixture's raw_sie.voucher_rows has no company_id or fiscal_year_start
+    read = raw_fingerprints(con, ["raw_sie"])
+    assert read.unpartitioned == {"raw_sie.voucher_rows"} and read.partitions == {}
+
+
+def ledger_manifest(tmp_path: Path, extra_source: bool = False) -> Path:
+    """The ledger layer reading SIE vouchers through staging (and, if asked, a raw table
+    whose parts are not fingerprinted)."""
+    sources = {
+        "source.ledgerbridge.raw_sie.vouchers": {"schema": "raw_sie", "identifier": "vouchers"},
+        "source.ledgerbridge.raw_sie.objects": {"schema": "raw_sie", "identifier": "objects"},
+        "source.ledgerbridge.raw_bank.entries": {"schema": "raw_bank", "identifier": "entries"},
+    }
+    parents = {
+        "model.ledgerbridge.int_ledger__vouchers": ["model.ledgerbridge.stg_sie__vouchers"],
+        "model.ledgerbridge.int_ledger__voucher_rows": [],
+        "model.ledgerbridge.stg_sie__vouchers": ["source.ledgerbridge.raw_sie.vouchers"]
+        + (["source.ledgerbridge.raw_sie.objects"] if extra_source else []),
+        "model.ledgerbridge.stg_bank__entries": ["source.ledgerbridge.raw_bank.entries"],
+    }
+    path = tmp_path / "manifest.json"
+    path.write_text(json.dumps({"sources": sources, "parent_map": parents}))
+    return path
+
+
+def test_the_raw_tables_the_ledger_layer_reads_come_from_the_manifest(tmp_path: Path) -> None:
+    assert ledger_source_tables(ledger_manifest(tmp_path)) == {"raw_sie.vouchers"}
+    assert ledger_source_tables(ledger_manifest(tmp_path, extra_source=True)) == {
+        "raw_sie.vouchers",
+        "raw_sie.objects",
+    }
+    assert ledger_source_tables(tmp_path / "missing.json") is None
+
+
+def test_a_changed_table_the_ledger_reads_without_known_parts_reads_everything(
+    tmp_path: Path,
+) -> None:
+    from ledgerbridge.build import _changed_partitions
+
+    key = json.dumps(["raw_sie.vouchers", "a_ab", "2025-01-01"])
+    last = BuiltFrom("p", {}, {key: "1:1"})
+    now = Fingerprints({}, {key: "2:2"})
+    changed = ["raw_sie.objects", "raw_sie.vouchers"]
+    # raw_sie.objects changed too, but nothing in the ledger layer reads it
+    assert _changed_partitions(last, now, changed, ledger_manifest(tmp_path)) == [
+        ("a_ab", "2025-01-01")
+    ]
+    # once a ledger model reads it, its parts are unknown: everything is read and tested
+    assert _changed_partitions(last, now, changed, ledger_manifest(tmp_path, True)) is None
+    # as when a ledger table lacks its part columns, or the record predates parts
+    unpartitioned = Fingerprints({}, {key: "2:2"}, {"raw_sie.vouchers"})
+    assert _changed_partitions(last, unpartitioned, changed, ledger_manifest(tmp_path)) is None
+    assert _changed_partitions(BuiltFrom("p", {}), now, changed, ledger_manifest(tmp_path)) is None
