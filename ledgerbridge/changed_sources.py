@@ -9,6 +9,7 @@ of those tables can give a different result: ``ledgerbridge build`` selects them
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,22 +76,19 @@ def raw_fingerprints(con: duckdb.DuckDBPyConnection, datasets: list[str]) -> Fin
     if not datasets:
         return Fingerprints({}, {})
     placeholders = ", ".join("?" for _ in datasets)
-    tables = con.execute(
-        "select schema_name, table_name from duckdb_tables() "
+    tables: dict[tuple[str, str], set[str]] = {}
+    for schema, table, column in con.execute(
+        "select schema_name, table_name, column_name from duckdb_columns() "
         f"where schema_name in ({placeholders}) "
-        "and table_name not like '\\_dlt%' escape '\\' order by 1, 2",
+        "and table_name not like '\\_dlt%' escape '\\' "
+        "and (schema_name, table_name) in (select schema_name, table_name from duckdb_tables()) "
+        "order by 1, 2",
         datasets,
-    ).fetchall()
+    ).fetchall():
+        tables.setdefault((schema, table), set()).add(column)
     fingerprints = Fingerprints({}, {})
-    for schema, table in tables:
+    for (schema, table), columns in tables.items():
         name = f"{schema}.{table}"
-        columns = {
-            column
-            for (column,) in con.execute(
-                "select column_name from duckdb_columns() where schema_name = ? and table_name = ?",
-                [schema, table],
-            ).fetchall()
-        }
         keys = [key for key in LEDGER_PARTITIONS.get(name, ()) if key in columns]
         if name in LEDGER_PARTITIONS and len(keys) < len(LEDGER_PARTITIONS[name]):
             fingerprints.unpartitioned.add(name)
@@ -184,12 +182,24 @@ def changed_tables(before: dict[str, str], now: dict[str, str]) -> list[str]:
     return sorted(name for name in before.keys() | now.keys() if before.get(name) != now.get(name))
 
 
+def _read_manifest(manifest_file: Path) -> dict:
+    """dbt's manifest of the last build (several MB of JSON), read once per version of the
+    file however many questions a build asks of it."""
+    stat = manifest_file.stat()
+    return _parsed_manifest(str(manifest_file), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=2)
+def _parsed_manifest(path: str, _mtime_ns: int, _size: int) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
 def source_selectors(manifest_file: Path, tables: list[str]) -> list[str] | None:
     """dbt selectors for what reads ``tables`` (``source:<source>.<table>+``), from the manifest
     of the last build; a raw table no model reads selects nothing. None when the manifest cannot
     be read (the build must then be a complete one)."""
     try:
-        sources = json.loads(manifest_file.read_text(encoding="utf-8"))["sources"].values()
+        sources = _read_manifest(manifest_file)["sources"].values()
         declared = {
             f"{source['schema']}.{source['identifier']}".lower(): (
                 f"source:{source['source_name']}.{source['name']}+"
@@ -206,7 +216,7 @@ def missing_models(manifest_file: Path, relations: set[tuple[str, str]]) -> list
     its (schema, table) pairs): a table dropped or a view removed since, which only a
     complete build makes again. None when the manifest cannot be read."""
     try:
-        nodes = json.loads(manifest_file.read_text(encoding="utf-8"))["nodes"].values()
+        nodes = _read_manifest(manifest_file)["nodes"].values()
         models = [
             (str(node["schema"]).lower(), str(node["alias"] or node["name"]).lower(), node["name"])
             for node in nodes
@@ -226,7 +236,7 @@ def ledger_source_tables(manifest_file: Path) -> set[str] | None:
     new data keeps the ledger layer per part of the books only while each of these tables is
     one whose parts are fingerprinted (LEDGER_PARTITIONS, LEDGER_COMPANIES)."""
     try:
-        manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+        manifest = _read_manifest(manifest_file)
         parents: dict[str, list[str]] = manifest["parent_map"]
         sources = manifest["sources"]
         seen: set[str] = set()
