@@ -632,6 +632,132 @@ def test_sie_exports_are_read_when_new_and_only_their_changes_when_replaced(
     assert status == "fail" and f"({sie_ab_2024})" in compiled
 
 
+def test_a_company_moving_from_sie_files_to_fortnox_is_built_as_a_full_refresh_builds_it(
+    demo_home: Path, tmp_path: Path
+) -> None:
+    """Demo AB's books first come as its SIE exports alone, then its Fortnox vouchers arrive
+    and Fortnox becomes its system of record (int_ledger__companies). The build after that
+    keeps the ledger layer per part of the books: it rereads every year of the company. Then
+    Fortnox opens the next financial year, which changes no voucher. Every table equals a
+    full refresh."""
+    home = tmp_path / "home"
+    shutil.copytree(demo_home, home)
+    (home / "ledgerbridge.toml").write_text(
+        '[companies.demo_ab]\nname = "Demo AB"\n\n[companies.demo_ab.sources.sie]\n'
+        'folder = "demo/sie"\n',
+        encoding="utf-8",
+    )
+    # before Fortnox: every row landed from it kept aside (its tables stay, empty)
+    con = duckdb.connect(str(home / "warehouse.duckdb"))
+    try:
+        fortnox_tables = [
+            name
+            for (name,) in con.execute(
+                "select table_name from information_schema.tables "
+                "where table_schema = 'raw_fortnox' and table_name not like '\\_dlt%' escape '\\'"
+            ).fetchall()
+        ]
+        assert {"financial_years", "vouchers", "voucher_rows", "invoices"} <= set(fortnox_tables)
+        con.execute("create schema kept_aside")
+        for name in fortnox_tables:
+            con.execute(f"create table kept_aside.{name} as select * from raw_fortnox.{name}")
+            con.execute(f"delete from raw_fortnox.{name}")
+    finally:
+        con.close()
+    for command in ("ingest", "build"):
+        result = run_cli(command, home=home)
+        assert result.returncode == 0, result.output
+    from_sie = dict(
+        warehouse_rows(
+            home, "select source_system, count(*) from marts.fct_gl_entries group by all"
+        )
+    )
+    assert list(from_sie) == ["sie"] and from_sie["sie"] > 1000
+
+    # Fortnox's books arrive
+    con = duckdb.connect(str(home / "warehouse.duckdb"))
+    try:
+        for name in fortnox_tables:
+            con.execute(f"insert into raw_fortnox.{name} select * from kept_aside.{name}")
+        con.execute("drop schema kept_aside cascade")
+    finally:
+        con.close()
+    batches = {b for (b,) in warehouse_rows(home, "select _batch_id from marts.fct_gl_entries")}
+    result = run_cli("build", home=home)
+    assert result.returncode == 0, result.output
+    said = " ".join(result.output.split())
+    assert "only what reads the raw tables changed since the last build" in said
+    rebuilt = "the ledger layer rebuilt and tested the fiscal years whose vouchers changed: "
+    assert rebuilt + "demo_ab (every year)" in said
+    lineage = warehouse_rows(
+        home,
+        "select source_system, count(source_file_sha256), count(*) from marts.fct_gl_entries "
+        "group by all",
+    )
+    assert [(system, files) for system, files, _ in lineage] == [("fortnox", 0)]
+    rewritten = warehouse_rows(
+        home,
+        "select count(*) from marts.fct_gl_entries "
+        f"where _batch_id not in ({', '.join(repr(b) for b in batches)})",
+    )[0][0]
+    # Fortnox names every voucher's source document (MANUAL, INVOICE…), which an SIE export
+    # does not: each voucher's content differs, and all of them were written again
+    assert rewritten == lineage[0][2] > 1000
+
+    # at the year end Fortnox opens the next financial year, with no voucher in it yet: its
+    # periods appear, the balances run on into them, and no GL row is written again
+    con = duckdb.connect(str(home / "warehouse.duckdb"))
+    try:
+        con.execute(
+            "insert into raw_fortnox.financial_years select * replace ("
+            "year_id + 1 as year_id, from_date + interval 1 year as from_date, "
+            "to_date + interval 1 year as to_date) "
+            "from raw_fortnox.financial_years order by from_date desc limit 1"
+        )
+    finally:
+        con.close()
+    batches = {b for (b,) in warehouse_rows(home, "select _batch_id from marts.fct_gl_entries")}
+    result = run_cli("build", home=home)
+    assert result.returncode == 0, result.output
+    assert "demo_ab (every year)" in " ".join(result.output.split())
+    assert {
+        b for (b,) in warehouse_rows(home, "select _batch_id from marts.fct_gl_entries")
+    } == batches
+    last_month = warehouse_rows(home, "select max(period_start) from marts.fct_gl_balance_monthly")
+    assert last_month == [(date(2026, 12, 1),)]
+    # no IB is stated for the new year yet: 2025's result is balanserat resultat there, and
+    # the balance sheet still balances (its zero-sum test passed in the build)
+    sheet = balance_sheet(home)
+    assert sheet[(date(2026, 1, 1), "Balanserat resultat")] == (
+        sheet[(date(2025, 12, 1), "Balanserat resultat")]
+        + sheet[(date(2025, 12, 1), "Årets resultat")]
+    )
+    assert sheet[(date(2026, 1, 1), "Årets resultat")] == 0
+
+    incremental = table(home, "fct_gl_entries", exclude=("_batch_id",))
+    facts = table(home, "int_rec__voucher_facts", exclude=("_batch_id",), schema="intermediate")
+    findings = table(home, "rec_findings")
+    ledger = {name: table(home, name, schema="intermediate") for name in LEDGER_LAYER}
+    paths = Paths(home)
+    sources = json.dumps({"ledgerbridge_sources": present_sources(paths)})
+    full = run_dbt(
+        paths,
+        [
+            *("build", "--full-refresh", "--vars", sources),
+            *("-s", *(f"{name}+" for name in LEDGER_LAYER)),
+        ],
+    )
+    assert full.failed == 0, full.errors
+    for name, rows in ledger.items():
+        assert table(home, name, schema="intermediate") == rows, name
+    assert table(home, "fct_gl_entries", exclude=("_batch_id",)) == incremental
+    assert (
+        table(home, "int_rec__voucher_facts", exclude=("_batch_id",), schema="intermediate")
+        == facts
+    )
+    assert table(home, "rec_findings") == findings
+
+
 def data_tests_run(home: Path) -> dict[str, tuple[str, str]]:
     """The data tests of the last dbt run: name → (status, compiled SQL on one line)."""
     results = json.loads((home / "dbt" / "target" / "run_results.json").read_text())["results"]

@@ -8,6 +8,9 @@
 -- booked year-end transfer uses; balanserat resultat is the result accounts of equity
 -- (2090-2099) plus that transfer, so a result the books already moved to 2099 is not counted
 -- twice, and last year's result brought forward in 2099 (IB) is balanserat, not this year's.
+-- A fiscal year the books have opened but whose IB they do not state yet (a new year before
+-- its opening balances are set, with or without bookings) has the results of the years
+-- since the last stated IB in balanserat resultat too: no balance-sheet account holds them.
 with
 
 balances as (
@@ -20,6 +23,10 @@ accounts as (
 
 periods as (
     select * from {{ ref('dim_fiscal_period') }}
+),
+
+stated_balances as (
+    select * from {{ ref('int_ledger__balances') }}
 ),
 
 account_balances as (
@@ -59,10 +66,72 @@ books_periods as (
         and periods.period_start >= first_periods.first_period_start
 ),
 
+stated_years as (
+    -- the fiscal years whose IB the books state: it brings every earlier year's result into
+    -- equity (fct_gl_balance_monthly opens the year at it)
+    select distinct stated_balances.company_id, stated_balances.fiscal_year_start
+    from stated_balances
+    inner join accounts
+        on accounts.company_id = stated_balances.company_id
+        and accounts.account_number = stated_balances.account_number
+    where stated_balances.balance_kind = 'IB'
+        and accounts.statement = 'balance_sheet'
+),
+
+year_results as (
+    -- each fiscal year's result, a booked transfer (8990-8999) included: a result the books
+    -- moved to 2099 is no longer here, the balance-sheet account carries it
+    select
+        balances.company_id,
+        balances.fiscal_year_start,
+        sum(balances.period_change) as year_result
+    from balances
+    inner join accounts
+        on accounts.company_id = balances.company_id
+        and accounts.account_number = balances.account_number
+    where accounts.statement = 'income_statement'
+    group by balances.company_id, balances.fiscal_year_start
+),
+
+fiscal_years as (
+    select company_id, fiscal_year_start from periods group by company_id, fiscal_year_start
+),
+
+last_stated as (
+    -- for each fiscal year, the latest year up to it whose IB the books state (none: null)
+    select
+        fiscal_years.company_id,
+        fiscal_years.fiscal_year_start,
+        max(stated_years.fiscal_year_start) as last_stated_year_start
+    from fiscal_years
+    left join stated_years
+        on stated_years.company_id = fiscal_years.company_id
+        and stated_years.fiscal_year_start <= fiscal_years.fiscal_year_start
+    group by fiscal_years.company_id, fiscal_years.fiscal_year_start
+),
+
+results_not_brought_in as (
+    -- the results of the years before it since that stated IB: in equity, no account's
+    select
+        last_stated.company_id,
+        last_stated.fiscal_year_start,
+        coalesce(sum(year_results.year_result), 0) as amount
+    from last_stated
+    left join year_results
+        on year_results.company_id = last_stated.company_id
+        and year_results.fiscal_year_start < last_stated.fiscal_year_start
+        and (
+            last_stated.last_stated_year_start is null
+            or year_results.fiscal_year_start >= last_stated.last_stated_year_start
+        )
+    group by last_stated.company_id, last_stated.fiscal_year_start
+),
+
 result_parts as (
     select
         books_periods.company_id,
         books_periods.period_start,
+        min(results_not_brought_in.amount) as earlier_results,
         coalesce(sum(case
             when account_balances.report_section in ('retained_earnings', 'result_of_the_year')
                 then account_balances.closing_balance end), 0) as result_equity,
@@ -74,6 +143,12 @@ result_parts as (
                 and account_balances.report_section <> 'result_transfer'
                 then account_balances.closing_balance end), 0) as year_result
     from books_periods
+    inner join periods
+        on periods.company_id = books_periods.company_id
+        and periods.period_start = books_periods.period_start
+    inner join results_not_brought_in
+        on results_not_brought_in.company_id = periods.company_id
+        and results_not_brought_in.fiscal_year_start = periods.fiscal_year_start
     left join account_balances
         on account_balances.company_id = books_periods.company_id
         and account_balances.period_start = books_periods.period_start
@@ -98,7 +173,7 @@ lines as (
         'retained_earnings',
         'Balanserat resultat',
         {{ var('retained_earnings_ordinal', 211) }},
-        result_equity + result_transferred
+        result_equity + result_transferred + earlier_results
     from result_parts
     union all
     select
