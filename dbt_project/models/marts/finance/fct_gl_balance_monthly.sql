@@ -44,18 +44,11 @@ movements as (
 
 stated_openings as (
     -- the IB the books state, balance-sheet accounts only
-    select balances.company_id, balances.fiscal_year_start, balances.account_number, balances.amount
-    from balances
-    inner join accounts
-        on accounts.company_id = balances.company_id
-        and accounts.account_number = balances.account_number
-    where balances.balance_kind = 'IB'
-        and accounts.statement = 'balance_sheet'
+    {{ stated_openings('balances', 'accounts') }}
 ),
 
 stated_years as (
-    -- the fiscal years whose IB the books state (Fortnox and SIE leave zero balances out,
-    -- so a year with any IB states every balance-sheet account's)
+    -- the fiscal years whose IB the books state
     select distinct company_id, fiscal_year_start from stated_openings
 ),
 

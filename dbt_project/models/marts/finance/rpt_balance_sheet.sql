@@ -55,7 +55,8 @@ books_periods as (
     -- the months the books cover, from the first with a balance
     select
         periods.company_id,
-        periods.period_start
+        periods.period_start,
+        periods.fiscal_year_start
     from periods
     inner join (
         select company_id, min(period_start) as first_period_start
@@ -66,16 +67,14 @@ books_periods as (
         and periods.period_start >= first_periods.first_period_start
 ),
 
+stated_openings as (
+    {{ stated_openings('stated_balances', 'accounts') }}
+),
+
 stated_years as (
     -- the fiscal years whose IB the books state: it brings every earlier year's result into
     -- equity (fct_gl_balance_monthly opens the year at it)
-    select distinct stated_balances.company_id, stated_balances.fiscal_year_start
-    from stated_balances
-    inner join accounts
-        on accounts.company_id = stated_balances.company_id
-        and accounts.account_number = stated_balances.account_number
-    where stated_balances.balance_kind = 'IB'
-        and accounts.statement = 'balance_sheet'
+    select distinct company_id, fiscal_year_start from stated_openings
 ),
 
 year_results as (
@@ -143,12 +142,9 @@ result_parts as (
                 and account_balances.report_section <> 'result_transfer'
                 then account_balances.closing_balance end), 0) as year_result
     from books_periods
-    inner join periods
-        on periods.company_id = books_periods.company_id
-        and periods.period_start = books_periods.period_start
     inner join results_not_brought_in
-        on results_not_brought_in.company_id = periods.company_id
-        and results_not_brought_in.fiscal_year_start = periods.fiscal_year_start
+        on results_not_brought_in.company_id = books_periods.company_id
+        and results_not_brought_in.fiscal_year_start = books_periods.fiscal_year_start
     left join account_balances
         on account_balances.company_id = books_periods.company_id
         and account_balances.period_start = books_periods.period_start
