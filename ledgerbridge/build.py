@@ -307,12 +307,73 @@ def build(
         )
         if result.failed:
             log = Path(paths.logs / "dbt" / "dbt.log")
+            records = failing_records(paths)
             raise BuildError(
                 f"dbt build failed ({result.failed} of {result.nodes} nodes):\n  "
-                + "\n  ".join(_summarise(result.errors)),
+                + "\n  ".join(_summarise(result.errors))
+                + "".join(
+                    f"\n  {test} failed on:" + "".join(f"\n    {row}" for row in rows)
+                    for test, rows in records.items()
+                ),
                 hint=f"the marts were not published; dbt's full log is in {log}",
             )
     return result
+
+
+#: failing records shown per failed data test, and failed tests whose records are shown
+_SHOWN = 3
+_TESTS_SHOWN = 5
+
+
+def failing_records(paths: Paths) -> dict[str, list[str]]:
+    """The first records each failed data test of the last dbt run found, one line each
+    (``voucher_id=… off_by=…``, then ``… and more`` if there are): the vouchers, invoices or
+    periods to look at, without opening dbt's log. A test's compiled query selects exactly
+    those records; it is run again on the warehouse now that dbt has finished. A test whose
+    query no longer runs (a table its failure left unbuilt) shows none."""
+    try:
+        results = json.loads((paths.dbt_target / "run_results.json").read_text())["results"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    failed = [
+        result
+        for result in results
+        if str(result.get("unique_id", "")).startswith("test.")
+        and result.get("status") == "fail"
+        and result.get("compiled_code")
+    ][:_TESTS_SHOWN]
+    if not failed:
+        return {}
+    records: dict[str, list[str]] = {}
+    con = connect_warehouse(paths, read_only=True)
+    try:
+        for result in failed:
+            try:
+                cursor = con.execute(
+                    f"select * from ({result['compiled_code']}) as failing limit {_SHOWN + 1}"
+                )
+                columns = [column[0] for column in cursor.description]
+                rows = cursor.fetchall()
+            except duckdb.Error:
+                continue
+            shown = [
+                " ".join(
+                    f"{name}={_shown_value(value)}"
+                    for name, value in zip(columns, row, strict=True)
+                )
+                for row in rows[:_SHOWN]
+            ]
+            records[result["unique_id"].split(".")[2]] = shown + (
+                ["... and more"] if len(rows) > _SHOWN else []
+            )
+    finally:
+        con.close()
+    return records
+
+
+def _shown_value(value: object) -> str:
+    text = "null" if value is None else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _changed_since_last_build(

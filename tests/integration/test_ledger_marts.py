@@ -589,20 +589,22 @@ def test_sie_exports_are_read_when_new_and_only_their_changes_when_replaced(
     assert_built_as_a_full_refresh_builds_them(home)
 
     # a voucher of sie_ab 2024 that no longer nets to zero arrives: the tests of that year
-    # alone still find it, and the build fails
+    # alone still find it, the build fails and says which voucher
     con = duckdb.connect(str(home / "warehouse.duckdb"))
     try:
-        con.execute(
+        series, number = con.execute(
             "update raw_sie.voucher_rows set amount = amount + 1 where rowid = ("
             "select min(rowid) from raw_sie.voucher_rows "
             "where company_id = 'sie_ab' and fiscal_year_start = '2024-01-01' "
-            "and row_kind = 'TRANS')"
-        )
+            "and row_kind = 'TRANS') returning voucher_series, voucher_number"
+        ).fetchone()
     finally:
         con.close()
     failed = run_cli("build", home=home)
     assert failed.returncode != 0
-    assert "zero_sum_stg_sie__voucher_rows" in failed.output
+    said = " ".join(failed.output.split())
+    assert "zero_sum_stg_sie__voucher_rows" in said
+    assert f"failed on: voucher_id=sie_ab|2024-01-01|{series}|{number} off_by=1.00" in said
     status, compiled = next(
         value
         for name, value in data_tests_run(home).items()
