@@ -130,7 +130,7 @@ result_parts as (
     select
         books_periods.company_id,
         books_periods.period_start,
-        min(results_not_brought_in.amount) as earlier_results,
+        results_not_brought_in.amount as earlier_results,
         coalesce(sum(case
             when account_balances.report_section in ('retained_earnings', 'result_of_the_year')
                 then account_balances.closing_balance end), 0) as result_equity,
@@ -148,7 +148,7 @@ result_parts as (
     left join account_balances
         on account_balances.company_id = books_periods.company_id
         and account_balances.period_start = books_periods.period_start
-    group by books_periods.company_id, books_periods.period_start
+    group by books_periods.company_id, books_periods.period_start, results_not_brought_in.amount
 ),
 
 lines as (
