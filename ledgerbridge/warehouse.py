@@ -108,17 +108,15 @@ def exclusive_lock(
     paths.ensure()
     fd = os.open(key, os.O_RDWR | os.O_CREAT, 0o644)
     deadline = time.monotonic() + wait_seconds
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            break
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
+    while not _try_flock(fd):
+        if time.monotonic() >= deadline:
+            acquired, holder = _holder_or_free(paths, lock_file, fd)
+            if not acquired:
                 os.close(fd)
-                holder = read_lock_holder(paths, lock_file)
                 who = holder.describe() if holder else "another process"
                 raise LockHeldError(busy.format(who=who), hint=hint) from None
-            time.sleep(0.2)
+            break
+        time.sleep(0.2)
     try:
         info = {
             "pid": os.getpid(),
@@ -136,6 +134,30 @@ def exclusive_lock(
             os.ftruncate(fd, 0)
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
+
+
+def _try_flock(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+
+
+def _holder_or_free(paths: Paths, lock_file: Path, fd: int) -> tuple[bool, LockHolder | None]:
+    """``(True, None)`` if the lock came free meanwhile (and is now ours), else who holds it.
+
+    The holder writes its name just after taking the lock and blanks it just before letting go,
+    so a process that loses the race by a few milliseconds can find the file empty; it looks
+    again for a moment rather than report "another process" (or refuse a lock now free)."""
+    for _ in range(10):
+        holder = read_lock_holder(paths, lock_file)
+        if holder is not None:
+            return False, holder
+        if _try_flock(fd):
+            return True, None
+        time.sleep(0.05)
+    return False, None
 
 
 def holds_writer_lock(paths: Paths) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -264,7 +265,7 @@ def test_two_demos_started_together_one_wins(tmp_path: Path) -> None:
                 "--erp",
                 "files",  # the lock is the point here, not the ERP replay
             ],
-            env={**__import__("os").environ, "LEDGERBRIDGE_HOME": str(home)},
+            env={**os.environ, "LEDGERBRIDGE_HOME": str(home), "COLUMNS": "200"},
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -272,13 +273,16 @@ def test_two_demos_started_together_one_wins(tmp_path: Path) -> None:
         for _ in range(2)
     ]
     try:
-        outcomes = [(p.wait(timeout=600), p.stderr.read()) for p in env_runs]
+        errs = [p.communicate(timeout=600)[1] for p in env_runs]
+        outcomes = [(p.returncode, err) for p, err in zip(env_runs, errs, strict=True)]
     finally:  # the winner's Fortnox sandbox keeps running otherwise
         run_cli("sandbox", "down", home=home)
     codes = sorted(code for code, _ in outcomes)
     assert codes == [0, 1], outcomes
     loser = next(err for code, err in outcomes if code == 1)
+    winner = next(p for p in env_runs if p.returncode == 0)
     assert "error[lock-held]" in loser and "`ledgerbridge demo`" in loser
+    assert f"pid {winner.pid}" in loser, loser
     assert (home / "serving.duckdb").exists()
 
 
