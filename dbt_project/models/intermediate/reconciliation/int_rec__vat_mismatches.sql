@@ -6,7 +6,9 @@
 -- document the period, YYYY-MM). Booked output VAT is the period's rows on the output VAT
 -- accounts of vouchers that do not touch the VAT settlement account (2650): the VAT return
 -- moves the balance there and is left out. Input VAT is not compared: much of it comes from
--- receipts, rent and card purchases that have no supplier invoice. A period with an invoice
+-- receipts, rent and card purchases that have no supplier invoice. Vouchers of the series a
+-- company names in the seed vat_uninvoiced_sales_series (a till's Z reports, card settlements)
+-- sell without invoices and are left out too. A period with an invoice
 -- whose VAT the reskontra does not know (Fortnox's register without an ERP invoice of the
 -- same number) is not judged. Periods the books have reached only.
 with
@@ -48,6 +50,10 @@ judged_periods as (
         and periods.period_start <= books_reach.reached
 ),
 
+uninvoiced_sales_series as (
+    select * from {{ ref('vat_uninvoiced_sales_series') }}
+),
+
 settlement_vouchers as (
     select distinct voucher_rows.voucher_id
     from voucher_rows
@@ -72,7 +78,11 @@ booked as (
         on judged_periods.company_id = voucher_rows.company_id
         and vouchers.voucher_date between judged_periods.period_start and judged_periods.period_end
     left join settlement_vouchers on settlement_vouchers.voucher_id = voucher_rows.voucher_id
+    left join uninvoiced_sales_series
+        on uninvoiced_sales_series.company_id = vouchers.company_id
+        and uninvoiced_sales_series.voucher_series = vouchers.voucher_series
     where settlement_vouchers.voucher_id is null
+        and uninvoiced_sales_series.voucher_series is null
     group by judged_periods.company_id, judged_periods.period_start
 ),
 
@@ -147,7 +157,9 @@ final as (
         || ' is unexplained' as details,
         'Find the vouchers of the period on the output VAT accounts that no customer invoice'
         || ' explains, or the invoices whose VAT was not booked, and correct them before the'
-        || ' VAT return is filed (or in the next one)' as suggested_action
+        || ' VAT return is filed (or in the next one). If they are sales made without an'
+        || ' invoice (a till, card settlements), list their voucher series in the seed'
+        || ' vat_uninvoiced_sales_series' as suggested_action
     from compared
     where unexplained_amount <> 0
 )
