@@ -8,9 +8,9 @@
 -- moves the balance there and is left out. Input VAT is not compared: much of it comes from
 -- receipts, rent and card purchases that have no supplier invoice. Vouchers of the series a
 -- company names in the seed vat_uninvoiced_sales_series (a till's Z reports, card settlements)
--- sell without invoices and are left out too. A period with an invoice
--- whose VAT the reskontra does not know (Fortnox's register without an ERP invoice of the
--- same number) is not judged. Periods the books have reached only.
+-- sell without invoices and are left out too. A period with an invoice whose VAT the
+-- reskontra does not know (Fortnox's register without an ERP invoice of the same number) is
+-- not judged. Periods the books have reached only.
 with
 
 control_accounts as (
